@@ -1,0 +1,1 @@
+"""Built-in commands, each imported only when it runs."""
