@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import itertools
 import logging
 import os
 import sys
@@ -72,7 +73,9 @@ class OpsctlGroup(click.Group):
                 continue
             command = self.get_command(ctx, name)
             if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(limit=formatter.width - 6 - len(name))))
+                rows.append(
+                    (name, command.get_short_help_str(limit=formatter.width - 6 - len(name)))
+                )
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
@@ -89,10 +92,13 @@ class OpsctlGroup(click.Group):
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or os.environ.get("OPSCTL_DEBUG", "") not in ("", "0")
-        if not log.handlers:
-            from opsctl import logs
+        from opsctl import logs
 
-            logs.configure()
+        json_logs = "--log-format=json" in argv or any(
+            pair == ("--log-format", "json") for pair in itertools.pairwise(argv)
+        )
+        quiet = "-q" in argv or "--quiet" in argv
+        logs.configure(-1 if quiet else 0, "json" if json_logs else "text")
         code = run_guarded(
             lambda: super(OpsctlGroup, self).main(
                 argv, prog_name or "opsctl", complete_var, standalone_mode=False, **extra
@@ -179,7 +185,9 @@ def resolve_color(choice: str, environ: dict[str, str] | os._Environ[str]) -> bo
     lazy_commands=BUILTIN_COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(__version__, "-V", "--version", prog_name="opsctl", message="%(prog)s %(version)s")
+@click.version_option(
+    __version__, "-V", "--version", prog_name="opsctl", message="%(prog)s %(version)s"
+)
 @click.option(
     "--config",
     "-c",

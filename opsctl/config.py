@@ -114,7 +114,9 @@ def register_section(name: str, keys: dict[str, Validator] | None, values: Valid
 # -- locating keys in the file ---------------------------------------------------
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*=""")
+_KEY = re.compile(
+    r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*="""
+)
 
 
 def _split_dotted(text: str) -> list[str]:
@@ -145,7 +147,7 @@ def key_lines(text: str) -> dict[str, int]:
         if key:
             dotted = ".".join([*table, *_split_dotted(key.group(1))])
             lines.setdefault(dotted, number)
-            rest = line[key.end():]
+            rest = line[key.end() :]
             for quote in ('"""', "'''"):
                 if rest.count(quote) == 1:
                     in_multiline = quote
@@ -235,7 +237,7 @@ class Config:
         yield from walk("", self.values)
 
     def redacted(self, dotted: str, value: Any) -> Any:
-        """What ``config show`` prints for a value: references as written, literal secrets hidden."""
+        """What ``config show`` prints: references as written, literal secrets hidden."""
         if isinstance(value, str) and SECRET_KEY.search(dotted.rsplit(".", 1)[-1]):
             return value if ENV_REFERENCE.fullmatch(value) else "***"
         return value
@@ -267,11 +269,15 @@ class Config:
                     problems.append(self.error(dotted, f"{value!r} is not {expected}"))
         for dotted, value in self.flat():
             leaf = dotted.rsplit(".", 1)[-1]
-            if isinstance(value, str) and SECRET_KEY.search(leaf) and not ENV_REFERENCE.fullmatch(value):
+            if (
+                isinstance(value, str)
+                and SECRET_KEY.search(leaf)
+                and not ENV_REFERENCE.fullmatch(value)
+            ):
                 problems.append(
                     self.error(
                         dotted,
-                        "secrets must be environment references such as \"${MY_API_KEY}\", "
+                        'secrets must be environment references such as "${MY_API_KEY}", '
                         "not literal values",
                     )
                 )
@@ -346,4 +352,6 @@ def load_config(
         line = int(match.group(1)) if match else None
         column = f", column {match.group(2)}" if match else ""
         raise ConfigError(f"invalid TOML{column}: {reason}", path=str(path), line=line) from None
-    return Config(values=_merge(DEFAULTS, parsed), path=path, lines=key_lines(text), environ=environ)
+    return Config(
+        values=_merge(DEFAULTS, parsed), path=path, lines=key_lines(text), environ=environ
+    )

@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 
-LEVELS = {-2: logging.CRITICAL, -1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}
+LEVELS = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}
 
 
 class JsonFormatter(logging.Formatter):
@@ -34,14 +34,29 @@ class PlainFormatter(logging.Formatter):
         return prefix + record.getMessage()
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of the record (tests swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def configure(verbosity: int = 0, log_format: str = "text") -> None:
     """Send opsctl's log records to stderr at the level ``-v``/``-q`` asked for."""
     logger = logging.getLogger("opsctl")
     logger.handlers.clear()
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else PlainFormatter())
     logger.addHandler(handler)
-    logger.setLevel(LEVELS.get(verbosity, logging.DEBUG if verbosity > 1 else logging.CRITICAL))
+    logger.setLevel(LEVELS.get(verbosity, logging.DEBUG if verbosity > 1 else logging.ERROR))
     logger.propagate = False
 
 

@@ -56,7 +56,10 @@ def to_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(to_cell(v) for v in (sorted(value, key=str) if isinstance(value, set | frozenset) else value))
+        return ", ".join(
+            to_cell(v)
+            for v in (sorted(value, key=str) if isinstance(value, set | frozenset) else value)
+        )
     if isinstance(value, dict):
         return json.dumps(to_jsonable(value), sort_keys=True)
     jsonable = to_jsonable(value)

@@ -163,8 +163,8 @@ class PluginHost:
             for ep in entry_points(group=ENTRY_POINT_GROUP):
                 if self._wanted(ep.name):
                     self._load_entry_point(ep)
-        for name, plugin in extra_plugins:
-            if self._wanted(name):
+        for name, plugin in extra_plugins:  # given explicitly: only the blocklist applies
+            if name not in self._blocked:
                 self._register(name, plugin, version=None)
 
     # -- loading -------------------------------------------------------------
@@ -221,7 +221,7 @@ class PluginHost:
         a :class:`PluginError` (a clash) always propagates.
         """
         caller = getattr(self.pm.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):  # registration order
+        for impl in caller.get_hookimpls():  # in registration order
             plugin = impl.plugin_name
             if plugin in {p.plugin for p in self.problems}:
                 continue
@@ -264,7 +264,7 @@ class PluginHost:
                 return groups[plugin]
 
             caller = self.pm.hook.register_commands
-            for impl in reversed(caller.get_hookimpls()):
+            for impl in caller.get_hookimpls():
                 plugin = impl.plugin_name
                 group = make_group(plugin)
                 try:

@@ -10,9 +10,9 @@ import click
 def completion(shell: str) -> None:
     """Print the shell completion script.
 
-    Load it from your shell's start-up file, e.g. for bash:
-    ``eval "$(opsctl completion bash)"``; for zsh: ``eval "$(opsctl completion zsh)"``;
-    for fish: ``opsctl completion fish | source``.
+    Load it from your shell's start-up file. For bash (~/.bashrc) and zsh
+    (~/.zshrc): eval "$(opsctl completion bash)" (or zsh); for fish:
+    opsctl completion fish | source.
     """
     from click.shell_completion import get_completion_class
 

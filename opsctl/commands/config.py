@@ -34,7 +34,9 @@ def show(app: App) -> None:
 
 
 @config.command()
-@click.option("--quiet", "-q", "silent", is_flag=True, help="Print nothing; only set the exit code.")
+@click.option(
+    "--quiet", "-q", "silent", is_flag=True, help="Print nothing; only set the exit code."
+)
 @pass_app
 def validate(app: App, silent: bool) -> None:
     """Check the configuration; exit 2 and list every problem if it is invalid.
