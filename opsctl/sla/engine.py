@@ -1,0 +1,289 @@
+"""The SLA verdict of one shipment: a pure function of its facts, timeline, limits and "now".
+
+The rules, in the order they are tried (the first that applies is the verdict):
+
+1. ``cancelled``: the carrier's latest status is cancelled.
+2. ``returning_to_sender``: the latest status is a return to sender.
+3. ``delivered_on_time`` / ``delivered_late``: delivered, or waiting at a
+   pickup point. The promise is judged on the first time the carrier reached
+   the customer: a first delivery attempt, arrival at a pickup point, or the
+   delivery itself, whichever came first.
+4. ``attempt_failed``: the latest status is a failed delivery attempt.
+5. ``exception``: the latest status is an exception (address problem,
+   customs hold, damage...).
+6. ``lost``: scanned by the carrier, then no event at all for
+   ``lost_days`` calendar days.
+7. ``stalled_before_pickup``: a label exists but no carrier scan after
+   ``stalled_pickup_days`` business days.
+8. ``stalled_in_transit``: no scan for ``stalled_transit_days`` business
+   days (separate limits for domestic and international shipments).
+9. ``late_in_transit``: the promise has passed and the parcel is not delivered.
+10. ``at_risk``: the expected delivery date is after the promise. Expected
+    delivery is the carrier's EDD if given, else the day of the last scan plus
+    the service's remaining transit days (at least one more business day; the
+    same day when the parcel is out for delivery).
+11. ``on_track``: in the carrier's hands and expected in time.
+12. ``awaiting_pickup``: a label or ship date exists, within the pickup limit.
+13. ``unknown``: nothing usable (no events, or only unmapped raw codes).
+
+A promise given as a date means "by the end of that day in the destination's
+timezone". Without one, the promise is the order date plus the service's
+standard transit days (``transit_days_max``, business days). Business days are
+counted in the shipment's ``calendar`` (the carrier's, else the destination's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import Enum
+
+from opsctl.calendars import BusinessCalendar, end_of_day, local_date
+from opsctl.sla.thresholds import Thresholds
+from opsctl.sla.timeline import Timeline
+from opsctl.tracking import TrackingStatus
+
+S = TrackingStatus
+
+
+class Verdict(str, Enum):
+    """The SLA verdict of a shipment."""
+
+    DELIVERED_ON_TIME = "delivered_on_time"
+    DELIVERED_LATE = "delivered_late"
+    LATE_IN_TRANSIT = "late_in_transit"
+    AT_RISK = "at_risk"
+    STALLED_BEFORE_PICKUP = "stalled_before_pickup"
+    STALLED_IN_TRANSIT = "stalled_in_transit"
+    ATTEMPT_FAILED = "attempt_failed"
+    EXCEPTION = "exception"
+    RETURNING_TO_SENDER = "returning_to_sender"
+    LOST = "lost"
+    ON_TRACK = "on_track"
+    AWAITING_PICKUP = "awaiting_pickup"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_breach(self) -> bool:
+        """Whether operations should act on this verdict."""
+        return self not in OK_VERDICTS
+
+
+OK_VERDICTS = frozenset(
+    {Verdict.DELIVERED_ON_TIME, Verdict.ON_TRACK, Verdict.AWAITING_PICKUP, Verdict.CANCELLED}
+)
+
+#: Short names accepted by ``--fail-on`` and ``--verdict`` for groups of verdicts.
+VERDICT_GROUPS: dict[str, frozenset[Verdict]] = {
+    "late": frozenset({Verdict.DELIVERED_LATE, Verdict.LATE_IN_TRANSIT}),
+    "stalled": frozenset({Verdict.STALLED_BEFORE_PICKUP, Verdict.STALLED_IN_TRANSIT}),
+    "failed": frozenset(
+        {Verdict.ATTEMPT_FAILED, Verdict.EXCEPTION, Verdict.RETURNING_TO_SENDER, Verdict.LOST}
+    ),
+    "breach": frozenset(v for v in Verdict if v not in OK_VERDICTS),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentFacts:
+    """What the SLA engine needs to know about a shipment besides its events.
+
+    Built from the shipment, its order, its origin location and its carrier
+    service (see :mod:`opsctl.sla.facts`).
+    """
+
+    shipment_id: str
+    calendar: BusinessCalendar
+    timezone: str
+    carrier: str | None = None
+    service: str | None = None
+    channel: str | None = None
+    tracking_number: str | None = None
+    order_id: str | None = None
+    international: bool = False
+    placed_at: datetime | None = None
+    shipped_at: datetime | None = None
+    promised_by: date | None = None
+    carrier_edd: date | None = None
+    delivered_at: datetime | None = None
+    transit_days_max: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """A shipment's verdict with the figures behind it."""
+
+    verdict: Verdict
+    promise: date | None
+    expected: date | None
+    promise_kept: bool | None
+    business_days_late: int
+    reason: str
+    latest_status: TrackingStatus | None
+    last_event_at: datetime | None
+
+
+def promise_date(facts: ShipmentFacts) -> date | None:
+    """The promised delivery date: explicit, else order date + standard transit days."""
+    if facts.promised_by is not None:
+        return facts.promised_by
+    start = facts.placed_at or facts.shipped_at
+    if start is None or facts.transit_days_max is None:
+        return None
+    return facts.calendar.add_business_days(
+        local_date(start, facts.timezone), facts.transit_days_max
+    )
+
+
+def expected_delivery(facts: ShipmentFacts, timeline: Timeline, today: date) -> date | None:
+    """When the parcel should arrive: the carrier's EDD, else last scan + remaining transit."""
+    if facts.carrier_edd is not None:
+        return facts.carrier_edd
+    calendar = facts.calendar
+    if timeline.latest_status is S.OUT_FOR_DELIVERY and timeline.last_scan_at:
+        return local_date(timeline.last_scan_at, facts.timezone)
+    if facts.transit_days_max is None:
+        return None
+    started = timeline.first_scan_at or facts.shipped_at or timeline.label_created_at
+    if started is None:
+        return None
+    start_day = local_date(started, facts.timezone)
+    last = timeline.last_scan_at or started
+    last_day = local_date(last, facts.timezone)
+    used = calendar.business_days_between(start_day, last_day)
+    remaining = max(facts.transit_days_max - used, 1)
+    expected = calendar.add_business_days(last_day, remaining)
+    # A parcel cannot arrive in the past: if the estimate has gone by, the next business day.
+    return expected if expected > today else calendar.next_business_day(today, include_today=False)
+
+
+def _business_days_late(facts: ShipmentFacts, promise: date, day: date) -> int:
+    return max(facts.calendar.business_days_between(promise, day), 0)
+
+
+def assess(
+    facts: ShipmentFacts, timeline: Timeline, limits: Thresholds, now: datetime
+) -> Assessment:
+    """The verdict of one shipment at the moment ``now`` (see the module docstring)."""
+    tz = facts.timezone
+    calendar = facts.calendar
+    today = local_date(now, tz)
+    promise = promise_date(facts)
+    deadline = end_of_day(promise, tz) if promise else None
+    status = timeline.latest_status
+
+    def result(
+        verdict: Verdict,
+        reason: str,
+        *,
+        kept: bool | None = None,
+        late_days: int = 0,
+        expected: date | None = None,
+        in_flight: bool = True,
+    ) -> Assessment:
+        """The assessment; an undelivered parcel past its deadline has broken its promise."""
+        if in_flight and kept is None and deadline is not None and now > deadline:
+            kept = False
+            late_days = _business_days_late(facts, promise, today)
+        return Assessment(
+            verdict, promise, expected, kept, late_days, reason, status, timeline.last_event_at
+        )
+
+    if status is S.CANCELLED:
+        return result(Verdict.CANCELLED, "cancelled by the carrier", in_flight=False)
+    if status is S.RETURN_TO_SENDER:
+        reason = _reason(timeline, "returning to sender")
+        return result(Verdict.RETURNING_TO_SENDER, reason)
+
+    reached = timeline.reached_customer_at
+    delivered = timeline.delivered_at or facts.delivered_at
+    if delivered is not None and (reached is None or delivered < reached):
+        reached = delivered
+    if reached is not None and (delivered is not None or status is S.AVAILABLE_FOR_PICKUP):
+        where = "at a pickup point" if delivered is None else "delivered"
+        if deadline is None:
+            return result(
+                Verdict.DELIVERED_ON_TIME, f"{where}; no promise to judge", in_flight=False
+            )
+        reached_day = local_date(reached, tz)
+        if reached <= deadline:
+            return result(
+                Verdict.DELIVERED_ON_TIME, f"{where} {reached_day}", kept=True, in_flight=False
+            )
+        late = _business_days_late(facts, promise, reached_day)
+        return result(
+            Verdict.DELIVERED_LATE,
+            f"{where} {reached_day}, {late} business day(s) after the promise {promise}",
+            kept=False,
+            late_days=late,
+            in_flight=False,
+        )
+    # A first attempt before the deadline keeps the promise, whatever happens next.
+    kept, late_days = None, 0
+    if reached is not None and deadline is not None:
+        kept = reached <= deadline
+        late_days = 0 if kept else _business_days_late(facts, promise, local_date(reached, tz))
+    if status is S.ATTEMPT_FAILED:
+        reason = _reason(timeline, "delivery attempt failed")
+        return result(Verdict.ATTEMPT_FAILED, reason, kept=kept, late_days=late_days)
+    if status is S.EXCEPTION:
+        reason = _reason(timeline, "carrier exception")
+        return result(Verdict.EXCEPTION, reason, kept=kept, late_days=late_days)
+
+    if timeline.first_scan_at is not None and timeline.last_event_at is not None:
+        silent = now - timeline.last_event_at
+        if silent >= timedelta(days=limits.lost_days(facts.international)):
+            return result(
+                Verdict.LOST,
+                f"no event for {silent.days} days since {local_date(timeline.last_event_at, tz)}",
+            )
+
+    if timeline.first_scan_at is None:
+        labelled = timeline.label_created_at or facts.shipped_at
+        if labelled is None:
+            reason = "only unmapped carrier codes" if timeline.unmapped else "no tracking events"
+            return result(Verdict.UNKNOWN, reason)
+        waited = calendar.business_days_between(local_date(labelled, tz), today)
+        if waited >= limits.stalled_pickup_days:
+            return result(
+                Verdict.STALLED_BEFORE_PICKUP,
+                f"label created {local_date(labelled, tz)}, no carrier scan for "
+                f"{waited} business day(s)",
+            )
+        return result(Verdict.AWAITING_PICKUP, f"label created {local_date(labelled, tz)}")
+
+    quiet = calendar.business_days_between(local_date(timeline.last_scan_at, tz), today)
+    if quiet >= limits.stalled_transit_days(facts.international):
+        scope = "international" if facts.international else "domestic"
+        return result(
+            Verdict.STALLED_IN_TRANSIT,
+            f"no scan for {quiet} business day(s) ({scope} limit "
+            f"{limits.stalled_transit_days(facts.international)})",
+        )
+
+    expected = expected_delivery(facts, timeline, today)
+    if deadline is not None and now > deadline:
+        late = _business_days_late(facts, promise, today)
+        return result(
+            Verdict.LATE_IN_TRANSIT,
+            f"promise {promise} passed {late} business day(s) ago; not delivered",
+            expected=expected,
+        )
+    if promise is not None and expected is not None and expected > promise:
+        source = "carrier EDD" if facts.carrier_edd else "expected"
+        return result(
+            Verdict.AT_RISK,
+            f"{source} {expected} is after the promise {promise}",
+            expected=expected,
+        )
+    return result(
+        Verdict.ON_TRACK, f"in transit, expected {expected or 'unknown'}", expected=expected
+    )
+
+
+def _reason(timeline: Timeline, default: str) -> str:
+    return f"{default}: {timeline.latest_reason}" if timeline.latest_reason else default
