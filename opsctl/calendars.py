@@ -14,25 +14,26 @@ version is ``docs/calendars.md``):
 * Times are compared in the location's own IANA timezone, so a cutoff means
   the same wall-clock time all year, across daylight-saving changes.
 
-Each calendar precomputes, for the years it has been asked about, a flag per
-day, the running count of business days and the sorted business days, so
-every question is answered by indexing, whatever the number of days involved.
+Each calendar precomputes, for each year it is asked about, a flag per day,
+the running count of business days and the sorted business days, so a
+question is answered by indexing whatever the number of days it spans.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from datetime import timezone as dt_timezone
 from functools import cache, cached_property, lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 from opsctl.errors import ConfigError
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 __all__ = [
     "DEFAULT_CUTOFF",
@@ -60,22 +61,18 @@ DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: The cutoff of a location that does not name one.
 DEFAULT_CUTOFF = time(14, 0)
 
-_BUSINESS = 1  # flag bit: the day is a business day
-_HOLIDAY = 2  # flag bit: the day is closed whatever its weekday (holiday or closed date)
-_FIRST_YEAR, _LAST_YEAR = date.min.year, date.max.year
-_span_lock = threading.Lock()
+_BUSINESS = 1  # day flag: a business day (0: a weekend day)
+_HOLIDAY = 2  # day flag: closed whatever its weekday (a public holiday or closed date)
 
 
 # --- parsing ---------------------------------------------------------------
 
 _DAY_NUMBERS = {
-    **{name.lower(): number for number, name in enumerate(DAY_NAMES)},
-    **{
-        full: number
-        for number, full in enumerate(
-            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-        )
-    },
+    name: number
+    for number, day in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    )
+    for name in (day, day[:3])
 }
 _CUTOFF_RE = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
@@ -91,9 +88,9 @@ def parse_days(spec: str) -> frozenset[int]:
     days: set[int] = set()
     try:
         for item in spec.split(","):
-            first, _, last = item.partition("-")
+            first, dash, last = item.partition("-")
             start = _DAY_NUMBERS[first.strip().lower()]
-            stop = _DAY_NUMBERS[last.strip().lower()] if last else start
+            stop = _DAY_NUMBERS[last.strip().lower()] if dash else start
             days.update((start + offset) % 7 for offset in range((stop - start) % 7 + 1))
     except (KeyError, AttributeError):
         raise ConfigError(
@@ -139,6 +136,8 @@ def _zone(tz: str | tzinfo) -> tzinfo:
 @cache
 def _split_code(code: str) -> tuple[str, str | None]:
     """``"gb-eng"`` -> ``("GB", "ENG")``, checked against what ``holidays`` supports."""
+    import holidays  # on first use: it takes ~70 ms to import
+
     country, _, subdivision = code.strip().partition("-")
     country = country.upper()
     supported = holidays.list_supported_countries()
@@ -147,6 +146,7 @@ def _split_code(code: str) -> tuple[str, str | None]:
             f"{code!r} is not a calendar code: expected a country (ISO 3166-1 alpha-2, "
             "e.g. 'FR') with an optional subdivision (e.g. 'GB-ENG', 'US-CA', 'DE-BY')"
         )
+    country = _country_entity(country).country  # holidays' alias 'UK' is 'GB'
     if not subdivision:
         return country, None
     by_folded_name = {known.casefold(): known for known in supported[country]}
@@ -160,52 +160,51 @@ def _split_code(code: str) -> tuple[str, str | None]:
 
 @cache
 def _public_holidays(country: str, subdivision: str | None, year: int) -> dict[date, str]:
+    import holidays
+
     return dict(holidays.country_holidays(country, subdiv=subdivision, years=year))
 
 
 @cache
-def _country_weekend(country: str) -> frozenset[int]:
-    return frozenset(holidays.country_holidays(country).weekend)
+def _country_entity(country: str) -> HolidayBase:
+    import holidays
+
+    return holidays.country_holidays(country)
 
 
 # --- calendars -------------------------------------------------------------
 
 
-class _Span:
-    """The precomputed days of a calendar from 1 Jan ``first_year`` to 31 Dec ``last_year``.
+class _Year:
+    """The days of one year of one calendar, precomputed.
 
-    ``flags[i]`` holds the ``_BUSINESS``/``_HOLIDAY`` bits of day ``start + i``
-    (proleptic ordinals), ``rank[i]`` the number of business days from
-    ``start`` up to and including that day, ``business`` the business days'
-    ordinals in order. Never changed once built: a wider span replaces it.
+    ``flags[i]`` holds the ``_BUSINESS`` or ``_HOLIDAY`` flag of the day whose
+    ordinal is ``start + i``, ``rank[i]`` the number of business days from
+    1 January up to and including that day, ``business`` the ordinals of the
+    year's business days in order.
     """
 
-    __slots__ = ("business", "end", "first_year", "flags", "last_year", "rank", "start")
+    __slots__ = ("business", "flags", "rank", "start")
 
-    def __init__(self, calendar: BusinessCalendar, first_year: int, last_year: int):
-        self.first_year, self.last_year = first_year, last_year
-        self.start = date(first_year, 1, 1).toordinal()
-        self.end = date(last_year, 12, 31).toordinal()
-        closed = set(calendar.closed_dates)
-        for year in range(first_year, last_year + 1):
-            closed.update(_public_holidays(calendar.country, calendar.subdivision, year))
-        self.flags = bytearray(self.end - self.start + 1)
-        self.rank = [0] * len(self.flags)
+    def __init__(self, calendar: BusinessCalendar, year: int):
+        self.start = date(year, 1, 1).toordinal()
+        days = date(year, 12, 31).toordinal() - self.start + 1
+        public = _public_holidays(calendar.country, calendar.subdivision, year)
+        self.flags = bytearray(days)
+        self.rank = [0] * days
         self.business: list[int] = []
-        weekday, count = date(first_year, 1, 1).weekday(), 0
-        for index in range(len(self.flags)):
+        weekday = date(year, 1, 1).weekday()
+        for index in range(days):
             day = date.fromordinal(self.start + index)
             if day in calendar.open_dates:
                 flag = _BUSINESS
-            elif day in closed:
+            elif day in public or day in calendar.closed_dates:
                 flag = _HOLIDAY
             else:
-                flag = 0 if weekday in calendar.weekend else _BUSINESS
+                flag = 0 if (weekday + index) % 7 in calendar.weekend else _BUSINESS
             if flag == _BUSINESS:
-                count += 1
                 self.business.append(self.start + index)
-            self.flags[index], self.rank[index] = flag, count
-            weekday = (weekday + 1) % 7
+            self.flags[index], self.rank[index] = flag, len(self.business)
 
 
 @dataclass(frozen=True)
@@ -224,11 +223,12 @@ class BusinessCalendar:
     open_dates: frozenset[date] = frozenset()
     country: str = field(init=False, repr=False, compare=False)
     subdivision: str | None = field(init=False, repr=False, compare=False)
-    _span: _Span | None = field(default=None, init=False, repr=False, compare=False)
+    _years: dict[int, _Year] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         country, subdivision = _split_code(self.code)
-        weekend = _country_weekend(country) if self.weekend is None else frozenset(self.weekend)
+        country_weekend = _country_entity(country).weekend
+        weekend = frozenset(country_weekend if self.weekend is None else self.weekend)
         if len(weekend) == 7 or not weekend <= set(range(7)):
             raise ConfigError(
                 f"{format_days(weekend) or 'no day'} is not a weekend: a calendar needs "
@@ -257,19 +257,13 @@ class BusinessCalendar:
 
     def is_business_day(self, day: date) -> bool:
         """True unless ``day`` is a weekend day, a public holiday or a closed date."""
-        ordinal = day.toordinal()
-        span = self._span
-        if span is None or not span.start <= ordinal <= span.end:
-            span = self._covering(ordinal, ordinal)
-        return span.flags[ordinal - span.start] == _BUSINESS
+        table = self._years.get(day.year) or self._year(day.year)
+        return table.flags[day.toordinal() - table.start] == _BUSINESS
 
     def is_holiday(self, day: date) -> bool:
         """True if ``day`` is closed whatever its weekday: a public holiday or a closed date."""
-        ordinal = day.toordinal()
-        span = self._span
-        if span is None or not span.start <= ordinal <= span.end:
-            span = self._covering(ordinal, ordinal)
-        return span.flags[ordinal - span.start] == _HOLIDAY
+        table = self._years.get(day.year) or self._year(day.year)
+        return table.flags[day.toordinal() - table.start] == _HOLIDAY
 
     def holiday_name(self, day: date) -> str | None:
         """Why ``day`` is closed besides the weekend: the public holiday's name, or
@@ -286,26 +280,22 @@ class BusinessCalendar:
         ``n < 0`` counts backwards: the ``-n``-th business day before ``day``.
         For every ``n >= 1``, ``business_days_between(day, result) == n``.
         """
-        ordinal = day.toordinal()
-        span = self._span
-        if span is None or not span.start <= ordinal <= span.end:
-            span = self._covering(ordinal, ordinal)
-        while True:
-            offset = ordinal - span.start
-            if n > 0:
-                index = span.rank[offset] + n - 1
-            else:  # index of the first business day on or after `day`, moved back -n
-                index = span.rank[offset] - (span.flags[offset] == _BUSINESS) + n
-            if 0 <= index < len(span.business):
-                return date.fromordinal(span.business[index])
-            years = abs(n) // 200 + 1  # no calendar has fewer than ~50 business days a year
-            if index < 0:
-                wider = self._extended(span.first_year - years, span.last_year)
-            else:
-                wider = self._extended(span.first_year, span.last_year + years)
-            if wider is span:
-                raise OverflowError(f"{n} business days from {day} is out of range")
-            span = wider
+        year = day.year
+        table = self._years.get(year) or self._year(year)
+        offset = day.toordinal() - table.start
+        if n > 0:
+            index = table.rank[offset] + n - 1
+            while index >= len(table.business):
+                index -= len(table.business)
+                year += 1
+                table = self._year(year)
+        else:  # from the first business day on or after `day`, move back -n
+            index = table.rank[offset] - (table.flags[offset] == _BUSINESS) + n
+            while index < 0:
+                year -= 1
+                table = self._year(year)
+                index += len(table.business)
+        return date.fromordinal(table.business[index])
 
     def next_business_day(self, day: date, *, include_today: bool = True) -> date:
         """The first business day on or after ``day`` (strictly after it with
@@ -327,33 +317,23 @@ class BusinessCalendar:
         before ``start`` it is the negated count for ``(end, start]``, so
         ``between(a, b) == -between(b, a)``.
         """
-        first, last = start.toordinal(), end.toordinal()
-        span = self._covering(min(first, last), max(first, last))
-        return span.rank[last - span.start] - span.rank[first - span.start]
+        if end < start:
+            return -self.business_days_between(end, start)
+        first, last = self._year(start.year), self._year(end.year)
+        count = (
+            last.rank[end.toordinal() - last.start] - first.rank[start.toordinal() - first.start]
+        )
+        for year in range(start.year, end.year):
+            count += len(self._year(year).business)
+        return count
 
-    def _covering(self, first: int, last: int) -> _Span:
-        """A span holding the ordinals ``first`` to ``last``, built or widened on demand."""
-        span = self._span
-        if span is not None and span.start <= first and last <= span.end:
-            return span
-        first_year, last_year = date.fromordinal(first).year, date.fromordinal(last).year
-        if span is None:  # start with a year either side: most questions stay near here
-            return self._extended(first_year - 1, last_year + 1)
-        return self._extended(min(first_year, span.first_year), max(last_year, span.last_year))
-
-    def _extended(self, first_year: int, last_year: int) -> _Span:
-        """The current span widened to hold ``first_year`` to ``last_year`` (within
-        the years :class:`datetime.date` can hold); the same span if it cannot grow."""
-        with _span_lock:
-            span = self._span
-            if span is not None:
-                first_year = min(first_year, span.first_year)
-                last_year = max(last_year, span.last_year)
-            first_year, last_year = max(first_year, _FIRST_YEAR), min(last_year, _LAST_YEAR)
-            if span is None or (first_year, last_year) != (span.first_year, span.last_year):
-                span = _Span(self, first_year, last_year)
-                object.__setattr__(self, "_span", span)
-            return span
+    def _year(self, year: int) -> _Year:
+        table = self._years.get(year)
+        if table is None:
+            if not date.min.year <= year <= date.max.year:
+                raise OverflowError(f"year {year} is out of range")
+            table = self._years[year] = _Year(self, year)
+        return table
 
 
 def _day_set(days: str | Iterable[int]) -> frozenset[int]:
@@ -372,16 +352,18 @@ def get_calendar(
 
     ``weekend`` (``"Fri-Sat"``) or ``working_days`` (``"Mon-Sat"``), not both,
     replace the country's weekend. ``closed_dates`` are extra days off;
-    ``open_dates`` are days worked although they are weekend days or holidays.
-    A bad code or day list is a :class:`~opsctl.errors.ConfigError`.
+    ``open_dates`` are days worked although they are weekend days, holidays or
+    closed dates. A bad code or day list is a :class:`~opsctl.errors.ConfigError`.
     """
     if weekend is not None and working_days is not None:
         raise ConfigError("give a calendar's weekend or its working days, not both")
-    weekend_days = None if weekend is None else _day_set(weekend)
+    country, subdivision = _split_code(code)
     if working_days is not None:
         weekend_days = frozenset(range(7)) - _day_set(working_days)
+    else:
+        weekend_days = _day_set(_country_entity(country).weekend if weekend is None else weekend)
     return _shared_calendar(
-        "-".join(filter(None, _split_code(code))),
+        f"{country}-{subdivision}" if subdivision else country,
         weekend_days,
         frozenset(closed_dates),
         frozenset(open_dates),
@@ -391,7 +373,7 @@ def get_calendar(
 @lru_cache(maxsize=1024)
 def _shared_calendar(
     code: str,
-    weekend: frozenset[int] | None,
+    weekend: frozenset[int],
     closed_dates: frozenset[date],
     open_dates: frozenset[date],
 ) -> BusinessCalendar:
@@ -451,7 +433,7 @@ def ship_date(
     local = _aware(placed_at).astimezone(_zone(timezone))
     day = local.date()
     late = local.time() >= cutoff or not calendar.is_business_day(day)
-    ready = calendar.add_business_days(day, handling_days + late)
+    ready = calendar.add_business_days(day, handling_days + int(late))
     if pickup_days is None:
         if pickup_calendar is None:
             return ready
