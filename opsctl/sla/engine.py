@@ -107,8 +107,8 @@ class ShipmentFacts:
     international: bool = False
     placed_at: datetime | None = None
     shipped_at: datetime | None = None
-    promised_by: date | None = None
-    carrier_edd: date | None = None
+    promised_by: date | datetime | None = None
+    carrier_edd: date | datetime | None = None
     delivered_at: datetime | None = None
     transit_days_max: int | None = None
 
@@ -129,6 +129,8 @@ class Assessment:
 
 def promise_date(facts: ShipmentFacts) -> date | None:
     """The promised delivery date: explicit, else order date + standard transit days."""
+    if isinstance(facts.promised_by, datetime):
+        return local_date(facts.promised_by, facts.timezone)
     if facts.promised_by is not None:
         return facts.promised_by
     start = facts.placed_at or facts.shipped_at
@@ -141,6 +143,8 @@ def promise_date(facts: ShipmentFacts) -> date | None:
 
 def expected_delivery(facts: ShipmentFacts, timeline: Timeline, today: date) -> date | None:
     """When the parcel should arrive: the carrier's EDD, else last scan + remaining transit."""
+    if isinstance(facts.carrier_edd, datetime):
+        return local_date(facts.carrier_edd, facts.timezone)
     if facts.carrier_edd is not None:
         return facts.carrier_edd
     calendar = facts.calendar
@@ -174,6 +178,8 @@ def assess(
     today = local_date(now, tz)
     promise = promise_date(facts)
     deadline = end_of_day(promise, tz) if promise else None
+    if isinstance(facts.promised_by, datetime):  # an exact deadline, not a whole day
+        deadline = facts.promised_by
     status = timeline.latest_status
 
     def result(
