@@ -28,6 +28,11 @@ log = logging.getLogger("opsctl")
 BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
     "completion": ("opsctl.commands.completion:completion", "Print the shell completion script."),
     "config": ("opsctl.commands.config:config", "Show and check the configuration."),
+    "db": ("opsctl.commands.db:db", "Create, migrate and inspect the state store."),
+    "ingest": (
+        "opsctl.commands.ingest:ingest",
+        "Load data files into the state store, upserting records by natural key.",
+    ),
     "plugins": ("opsctl.commands.plugins:plugins", "List plugins and what each one provides."),
 }
 

@@ -1,0 +1,208 @@
+"""The SQLite backend: one file, WAL mode, every SQL statement opsctl runs on it.
+
+Everything SQLite-specific lives in this package: the connection and its
+pragmas, the upsert statement, the migrations. A run that is killed leaves
+the file as it was before the run's transaction: SQLite ignores a
+transaction's pages in the write-ahead log until its commit record is there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from opsctl.errors import LockHeldError, UsageError
+from opsctl.model.schema import canonical_text
+from opsctl.store.base import Migration, MissingParent, Repository, Store
+from opsctl.store.sqlite.migrations import MIGRATIONS
+from opsctl.store.tables import REFERENCES, TABLES, Table
+
+#: Records per ``executemany`` call.
+BATCH_SIZE = 5000
+MIGRATIONS_TABLE = "opsctl_migrations"
+PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA cache_size = -65536",
+)
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class SqliteRepository(Repository):
+    """One entity's table in a SQLite store."""
+
+    def __init__(self, store: SqliteStore, table: Table):
+        self.store, self.table, self.entity = store, table, table.name
+        columns = table.column_names
+        updates = [name for name in columns if name not in table.key]
+        self._upsert = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)}) "
+            f"ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET "
+            + ", ".join(f"{name} = excluded.{name}" for name in updates)
+            + " WHERE "
+            + " OR ".join(f"{table.name}.{name} IS NOT excluded.{name}" for name in updates)
+        )
+        self._select = f"SELECT {', '.join(columns)} FROM {table.name}"
+        self._order = " ORDER BY " + ", ".join(table.key)
+        self._by_key = " WHERE " + " AND ".join(f"{name} = ?" for name in table.key)
+
+    def write(self, records: Iterable[Any]) -> tuple[int, int]:
+        execute, rows_of = self.store.connection.executemany, self.table.rows_of
+        given = written = 0
+        for batch in _batches(records, BATCH_SIZE):
+            written += execute(self._upsert, rows_of(batch)).rowcount
+            given += len(batch)
+        return given, written
+
+    def get(self, *key: Any) -> Any | None:
+        values = [
+            canonical_text(value) if not isinstance(value, str) else value
+            for value in (("" if value is None else value) for value in key)
+        ]
+        row = self.store.connection.execute(self._select + self._by_key, values).fetchone()
+        return None if row is None else self.table.record_of(row)
+
+    def all(self) -> Iterator[Any]:
+        cursor = self.store.connection.execute(self._select + self._order)
+        while rows := cursor.fetchmany(BATCH_SIZE):
+            for row in rows:
+                yield self.table.record_of(row)
+
+    def count(self) -> int:
+        return self.store.connection.execute(f"SELECT count(*) FROM {self.entity}").fetchone()[0]
+
+
+class SqliteStore(Store):
+    """A state store in one SQLite file.
+
+    ``create=False`` refuses a path where no store exists yet (``db status``
+    and ``db migrate`` do not create one by accident).
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True):
+        self.path = Path(path)
+        self.location = str(self.path)
+        if not create and not self.path.exists():
+            raise UsageError(f"no state store at {self.path}: create it with `opsctl db init`")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.connection = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+            for pragma in PRAGMAS:
+                self.connection.execute(pragma)
+        except sqlite3.DatabaseError as error:
+            raise UsageError(f"cannot open the state store {self.path}: {error}") from None
+        self._depth = 0
+        self._repositories: dict[str, SqliteRepository] = {}
+
+    def repository(self, entity: str) -> SqliteRepository:
+        if entity not in self._repositories:
+            if entity not in TABLES:
+                raise UsageError(f"unknown entity {entity!r}; expected one of {', '.join(TABLES)}")
+            self._repositories[entity] = SqliteRepository(self, TABLES[entity])
+        return self._repositories[entity]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth:  # join the enclosing transaction
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:  # busy beyond busy_timeout
+            raise LockHeldError(
+                f"the state store {self.path} is busy ({error}): another run is writing to it"
+            ) from None
+        self._depth = 1
+        try:
+            yield
+            self._commit()
+        except BaseException:
+            if self.connection.in_transaction:
+                self.connection.execute("ROLLBACK")
+            raise
+        finally:
+            self._depth = 0
+
+    def _commit(self) -> None:
+        try:
+            self.connection.execute("COMMIT")
+        except sqlite3.IntegrityError:  # deferred foreign keys: name the orphans
+            from opsctl.store.ingest import missing_parents_error
+
+            raise missing_parents_error(self.missing_parents()) from None
+
+    # -- schema ------------------------------------------------------------------------
+
+    def migrations(self) -> tuple[Migration, ...]:
+        return MIGRATIONS
+
+    def schema_version(self) -> int:
+        exists = self.connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (MIGRATIONS_TABLE,)
+        ).fetchone()
+        if not exists:
+            return 0
+        row = self.connection.execute(f"SELECT max(version) FROM {MIGRATIONS_TABLE}").fetchone()
+        return row[0] or 0
+
+    def migrate(self) -> list[Migration]:
+        applied = []
+        latest = self.migrations()[-1].version
+        if self.schema_version() > latest:
+            raise UsageError(
+                f"the state store {self.path} has schema version {self.schema_version()}, "
+                f"newer than this opsctl knows ({latest}): upgrade opsctl"
+            )
+        for migration in self.pending_migrations():
+            with self.transaction():
+                self.connection.execute(
+                    f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} ("
+                    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
+                for statement in migration.statements:
+                    self.connection.execute(statement)
+                self.connection.execute(
+                    f"INSERT INTO {MIGRATIONS_TABLE} (version, name, applied_at) VALUES (?, ?, ?)",
+                    (migration.version, migration.name, canonical_text(datetime.now(timezone.utc))),
+                )
+            applied.append(migration)
+        return applied
+
+    def missing_parents(self, entities: Iterable[str] | None = None) -> list[MissingParent]:
+        wanted = set(TABLES if entities is None else entities)
+        missing = []
+        for child, column, parent, parent_column in REFERENCES:
+            if child not in wanted and parent not in wanted:
+                continue
+            rows = self.connection.execute(
+                f"SELECT c.{column}, count(*) FROM {child} AS c "
+                f"LEFT JOIN {parent} AS p ON p.{parent_column} = c.{column} "
+                f"WHERE p.{parent_column} IS NULL GROUP BY c.{column} ORDER BY c.{column} LIMIT 5"
+            ).fetchall()
+            missing += [MissingParent(child, column, value, parent, count) for value, count in rows]
+        return missing
+
+    def integrity_problems(self) -> list[str]:
+        """What ``PRAGMA integrity_check`` finds (empty when the file is sound)."""
+        rows = [row[0] for row in self.connection.execute("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
+
+    def close(self) -> None:
+        self.connection.close()

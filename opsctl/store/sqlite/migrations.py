@@ -1,0 +1,188 @@
+"""The SQLite schema's history: numbered migrations, applied in order, never edited.
+
+A migration is a list of statements run in one transaction together with
+the row that records it in ``opsctl_migrations``; a change to the schema is a
+new migration at the end of :data:`MIGRATIONS`. ``tests/test_store.py``
+checks that the migrated schema matches :mod:`opsctl.store.tables`.
+"""
+
+from __future__ import annotations
+
+from opsctl.store.base import Migration
+
+INITIAL_TABLES = (
+    """
+    CREATE TABLE locations (
+        location_id TEXT NOT NULL,
+        country TEXT NOT NULL,
+        postal_code TEXT,
+        latitude REAL,
+        longitude REAL,
+        timezone TEXT NOT NULL,
+        cutoff_local TEXT NOT NULL,
+        handling_days INTEGER NOT NULL,
+        daily_capacity INTEGER,
+        channels TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        calendar TEXT NOT NULL,
+        extra TEXT,
+        PRIMARY KEY (location_id)
+    )
+    """,
+    """
+    CREATE TABLE carrier_services (
+        carrier TEXT NOT NULL,
+        service TEXT NOT NULL,
+        origin_country TEXT NOT NULL,
+        dest_country TEXT NOT NULL,
+        transit_days_min INTEGER,
+        transit_days_max INTEGER NOT NULL,
+        base_cost TEXT,
+        cost_per_kg TEXT,
+        max_weight_kg TEXT,
+        currency TEXT NOT NULL,
+        pickup_days TEXT NOT NULL,
+        saturday_delivery INTEGER NOT NULL,
+        calendar TEXT NOT NULL,
+        extra TEXT,
+        PRIMARY KEY (carrier, service, origin_country, dest_country)
+    )
+    """,
+    """
+    CREATE TABLE stock (
+        location_id TEXT NOT NULL
+            REFERENCES locations (location_id) DEFERRABLE INITIALLY DEFERRED,
+        sku TEXT NOT NULL,
+        on_hand INTEGER NOT NULL,
+        reserved INTEGER NOT NULL,
+        safety_stock INTEGER NOT NULL,
+        extra TEXT,
+        PRIMARY KEY (location_id, sku)
+    )
+    """,
+    """
+    CREATE TABLE orders (
+        order_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        placed_at TEXT NOT NULL,
+        customer_type TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        ship_to_country TEXT NOT NULL,
+        ship_to_postal_code TEXT,
+        ship_to_latitude REAL,
+        ship_to_longitude REAL,
+        service_level TEXT NOT NULL,
+        promised_by TEXT,
+        shipping_paid TEXT,
+        status TEXT NOT NULL,
+        cancel_reason TEXT,
+        extra TEXT,
+        PRIMARY KEY (order_id)
+    )
+    """,
+    """
+    CREATE TABLE order_lines (
+        order_id TEXT NOT NULL
+            REFERENCES orders (order_id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+        sku TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        unit_price TEXT NOT NULL,
+        line_id TEXT NOT NULL,
+        weight_kg TEXT,
+        extra TEXT,
+        PRIMARY KEY (order_id, line_id)
+    )
+    """,
+    """
+    CREATE TABLE shipments (
+        shipment_id TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        carrier TEXT NOT NULL,
+        tracking_number TEXT NOT NULL,
+        service TEXT,
+        location_id TEXT,
+        shipped_at TEXT,
+        promised_by TEXT,
+        carrier_edd TEXT,
+        delivered_at TEXT,
+        shipping_cost TEXT,
+        currency TEXT,
+        extra TEXT,
+        PRIMARY KEY (shipment_id)
+    )
+    """,
+    """
+    CREATE TABLE tracking_events (
+        tracking_number TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        status TEXT,
+        carrier TEXT NOT NULL,
+        raw_code TEXT,
+        description TEXT,
+        location TEXT,
+        reason TEXT,
+        event_code TEXT NOT NULL,
+        extra TEXT,
+        PRIMARY KEY (carrier, tracking_number, occurred_at, event_code)
+    )
+    """,
+    """
+    CREATE TABLE returns (
+        return_id TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        requested_at TEXT,
+        received_at TEXT,
+        refunded_at TEXT,
+        reason TEXT,
+        refund_amount TEXT,
+        currency TEXT,
+        extra TEXT,
+        PRIMARY KEY (return_id, sku)
+    )
+    """,
+    """
+    CREATE TABLE reviews (
+        review_id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        rating INTEGER NOT NULL,
+        text TEXT,
+        title TEXT,
+        language TEXT,
+        created_at TEXT NOT NULL,
+        order_id TEXT,
+        extra TEXT,
+        PRIMARY KEY (source, review_id)
+    )
+    """,
+    """
+    CREATE TABLE checkout_events (
+        event_timestamp TEXT NOT NULL,
+        event_name TEXT NOT NULL,
+        user_pseudo_id TEXT NOT NULL,
+        ga_session_id TEXT,
+        transaction_id TEXT,
+        device_category TEXT,
+        value TEXT,
+        currency TEXT,
+        extra TEXT,
+        PRIMARY KEY (user_pseudo_id, event_timestamp, event_name)
+    )
+    """,
+)
+
+INITIAL_INDEXES = (
+    "CREATE INDEX orders_placed_at ON orders (placed_at)",
+    "CREATE INDEX shipments_order_id ON shipments (order_id)",
+    "CREATE INDEX shipments_tracking_number ON shipments (tracking_number)",
+    "CREATE INDEX tracking_events_number ON tracking_events (tracking_number, occurred_at)",
+    "CREATE INDEX returns_order_id ON returns (order_id)",
+    "CREATE INDEX reviews_created_at ON reviews (created_at)",
+    "CREATE INDEX checkout_events_timestamp ON checkout_events (event_timestamp)",
+)
+
+#: Every migration, oldest first; the schema version is the last one applied.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial tables", INITIAL_TABLES + INITIAL_INDEXES),
+)
