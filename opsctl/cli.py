@@ -34,6 +34,7 @@ BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
         "Load data files into the state store, upserting records by natural key.",
     ),
     "plugins": ("opsctl.commands.plugins:plugins", "List plugins and what each one provides."),
+    "sla": ("opsctl.commands.sla:sla", "Watch shipments against their delivery promises."),
 }
 
 

@@ -104,8 +104,22 @@ SECTIONS: dict[str, dict[str, Validator] | None] = {
 SECTION_VALUES: dict[str, Validator] = {"data": _string, "plugins": _table}
 
 
+#: Capability sections, declared by a ``settings`` module imported only when the
+#: section is present (so that ``opsctl --help`` never imports a capability).
+SECTION_MODULES: dict[str, str] = {
+    "checkout": "opsctl.checkout.settings",
+    "kpi": "opsctl.kpi.settings",
+    "notify": "opsctl.sla.settings",
+    "routing": "opsctl.routing.settings",
+    "sla": "opsctl.sla.settings",
+}
+
+
 def register_section(name: str, keys: dict[str, Validator] | None, values: Validator | None = None):
-    """Let a capability module declare its own ``[section]`` of the config."""
+    """Let a capability's ``settings`` module declare its ``[section]`` of the config.
+
+    The module must also be named in :data:`SECTION_MODULES`.
+    """
     SECTIONS[name] = keys
     if values is not None:
         SECTION_VALUES[name] = values
@@ -246,6 +260,10 @@ class Config:
         """Every problem of the configuration (empty when it is valid)."""
         problems: list[ConfigError] = []
         for section, body in self.values.items():
+            if section not in SECTIONS and section in SECTION_MODULES:
+                import importlib
+
+                importlib.import_module(SECTION_MODULES[section])
             if section not in SECTIONS:
                 expected = ", ".join(f"[{s}]" for s in sorted(SECTIONS))
                 problems.append(self.error(section, f"unknown section; expected one of {expected}"))

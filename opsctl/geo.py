@@ -70,6 +70,14 @@ def _country_zone(country: str) -> str | None:
     return zones[0][2] if zones else None
 
 
+def country_of_zone(zone: str) -> str | None:
+    """The country whose zone ``zone`` is (``GB`` for Europe/London), if it has one."""
+    for country, zones in _zones_by_country().items():
+        if any(name == zone for _, _, name in zones):
+            return country
+    return None
+
+
 @cache
 def _polygon_zone(lat: float, lon: float) -> str | None:
     from tzfpy import get_tz

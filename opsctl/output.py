@@ -170,13 +170,34 @@ def current_format(default: str = "table") -> str:
     return configured if configured in OUTPUT_FORMATS else default
 
 
+Section = tuple[str, Sequence[dict[str, Any]], Sequence[str]]
+
+
 def emit(
     rows: Iterable[dict[str, Any]],
     columns: Sequence[str] | None = None,
     *,
     document: Any = None,
+    sections: Sequence[Section] = (),
+    title: str | None = None,
 ) -> None:
-    """Render ``rows`` (or ``document`` for JSON) in the chosen format, to the chosen place."""
+    """Render ``rows`` (or ``document`` for JSON) in the chosen format, to the chosen place.
+
+    ``sections`` are ``(title, rows, columns)`` tables shown before ``rows``
+    (under ``title``) in the formats for people, table and markdown; scripts
+    get them in ``document`` instead.
+    """
     ctx = click.get_current_context()
-    text = render(current_format(), list(rows), columns, document)
+    fmt = current_format()
+    rows = list(rows)
+    if fmt in ("table", "markdown") and sections:
+        heading = "## {}\n\n" if fmt == "markdown" else "{}\n"
+        parts = [
+            heading.format(name) + render(fmt, list(body), cols)
+            for name, body, cols in [*sections, (title or "", rows, columns)]
+            if body or name == (title or "")
+        ]
+        text = "\n".join(parts)
+    else:
+        text = render(fmt, rows, columns, document)
     write_output(text, ctx.meta.get("opsctl.output"))

@@ -21,7 +21,8 @@ The rules, in the order they are tried (the first that applies is the verdict):
 10. ``at_risk``: the expected delivery date is after the promise. Expected
     delivery is the carrier's EDD if given, else the day of the last scan plus
     the service's remaining transit days (at least one more business day; the
-    same day when the parcel is out for delivery).
+    same day when the parcel is out for delivery), and never before today (or
+    the next business day).
 11. ``on_track``: in the carrier's hands and expected in time.
 12. ``awaiting_pickup``: a label or ship date exists, within the pickup limit.
 13. ``unknown``: nothing usable (no events, or only unmapped raw codes).
@@ -161,8 +162,9 @@ def expected_delivery(facts: ShipmentFacts, timeline: Timeline, today: date) -> 
     used = calendar.business_days_between(start_day, last_day)
     remaining = max(facts.transit_days_max - used, 1)
     expected = calendar.add_business_days(last_day, remaining)
-    # A parcel cannot arrive in the past: if the estimate has gone by, the next business day.
-    return expected if expected > today else calendar.next_business_day(today, include_today=False)
+    # A parcel cannot arrive in the past: an estimate gone by moves to the next delivery day,
+    # today included (it may still come today).
+    return expected if expected >= today else calendar.next_business_day(today)
 
 
 def _business_days_late(facts: ShipmentFacts, promise: date, day: date) -> int:

@@ -1,0 +1,263 @@
+"""``opsctl sla check``: shipments against their delivery promises."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+
+from opsctl.app import App, pass_app
+from opsctl.cli import lockable
+from opsctl.output import emit, output_options
+
+ROW_COLUMNS = [
+    "shipment_id",
+    "order_id",
+    "carrier",
+    "service",
+    "channel",
+    "verdict",
+    "promise",
+    "expected",
+    "business_days_late",
+    "last_event_at",
+    "reason",
+]
+GROUP_COLUMNS = ["shipments", "on_time_rate", "late", "at_risk", "stalled", "failed"]
+
+
+@click.group()
+def sla() -> None:
+    """Watch shipments against their delivery promises."""
+
+
+@sla.command()
+@click.option(
+    "--as-of",
+    metavar="TIMESTAMP",
+    help="Judge as of this moment (ISO 8601 with offset; default: now). Use the export time "
+    "of the data to re-check an old export.",
+)
+@click.option("--shipments", "shipments_file", metavar="FILE", help="Shipments file.")
+@click.option("--events", "events_file", metavar="FILE", help="Tracking events file.")
+@click.option("--orders", "orders_file", metavar="FILE", help="Orders file (channel, destination).")
+@click.option("--locations", "locations_file", metavar="FILE", help="Locations file (origin).")
+@click.option(
+    "--carrier-services", "services_file", metavar="FILE", help="Carrier services (transit days)."
+)
+@click.option("--from-store", is_flag=True, help="Read data from the state store instead of files.")
+@click.option(
+    "--state",
+    "state_path",
+    metavar="PATH",
+    envvar="OPSCTL_STATE",
+    help="State store file (with --from-store).",
+)
+@click.option("--carrier", "carriers", multiple=True, help="Only this carrier (repeatable).")
+@click.option("--channel", "channels", multiple=True, help="Only this channel (repeatable).")
+@click.option("--since", metavar="DATE", help="Only shipments shipped (else ordered) since DATE.")
+@click.option(
+    "--verdict",
+    "verdicts",
+    multiple=True,
+    metavar="LIST",
+    help="List only these verdicts or groups (late, stalled, failed, breach; repeatable).",
+)
+@click.option("--all", "show_all", is_flag=True, help="List every shipment, not only breaches.")
+@click.option(
+    "--by",
+    "dimensions",
+    multiple=True,
+    type=click.Choice(["carrier", "service", "channel"]),
+    help="Summarise by these dimensions (default: carrier).",
+)
+@click.option(
+    "--fail-on",
+    metavar="LIST",
+    help="Exit 1 when the share of shipments with these verdicts exceeds --max-rate "
+    "(e.g. late,stalled,at_risk; default: [sla] fail_on).",
+)
+@click.option(
+    "--max-rate",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Largest acceptable share of --fail-on shipments (default: [sla] max_rate, else 0).",
+)
+@click.option(
+    "--on-bad-rows",
+    type=click.Choice(["error", "skip"]),
+    default=None,
+    help="Bad rows in the input: stop (error) or quarantine and go on (skip).",
+)
+@output_options
+@lockable
+@pass_app
+def check(
+    app: App,
+    as_of: str | None,
+    shipments_file: str | None,
+    events_file: str | None,
+    orders_file: str | None,
+    locations_file: str | None,
+    services_file: str | None,
+    from_store: bool,
+    state_path: str | None,
+    carriers: tuple[str, ...],
+    channels: tuple[str, ...],
+    since: str | None,
+    verdicts: tuple[str, ...],
+    show_all: bool,
+    dimensions: tuple[str, ...],
+    fail_on: str | None,
+    max_rate: float | None,
+    on_bad_rows: str | None,
+) -> None:
+    """Check shipments against their delivery promises and list the breaches.
+
+    Each shipment gets one verdict from its tracking events, its promise (the
+    shipment's or order's promised_by, else the order date plus the service's
+    standard transit days), the carrier's EDD and business calendars:
+    delivered_on_time, delivered_late, late_in_transit, at_risk,
+    stalled_before_pickup, stalled_in_transit, attempt_failed, exception,
+    returning_to_sender, lost, on_track, awaiting_pickup, cancelled or unknown.
+    The rules and limits are in docs/sla.md; [sla] in the config tunes them
+    per carrier, service and channel.
+
+    Data comes from the files given, else the config's [data] files, or from
+    the state store with --from-store. A promise date means the end of that
+    day in the destination's timezone; timestamps without an offset are read
+    in [defaults] timezone.
+
+    Prints the verdict counts, a summary by carrier (or --by), and the breaches
+    (--all: every shipment). Exit code 1 when the share of --fail-on
+    shipments is above --max-rate, for cron and CI.
+
+    JSON shape: {"as_of", "summary": {"shipments", "on_time_rate", "verdicts",
+    "fail_on", "fail_rate", "max_rate", "failed"}, "by": {DIMENSION: [rows]},
+    "unmapped_codes": [{"carrier", "raw_code", "events"}], "shipments": [rows]};
+    CSV and NDJSON give the shipment rows only.
+    """
+    from opsctl.datasets import Dataset
+    from opsctl.errors import CheckFailed
+    from opsctl.sla import check as sla_check
+    from opsctl.sla.thresholds import policy_from_config
+
+    config = app.config
+    section = config.section("sla")
+    now = sla_check.as_of(as_of, datetime.now(timezone.utc))
+    files = {
+        "shipments": shipments_file,
+        "tracking_events": events_file,
+        "orders": orders_file,
+        "locations": locations_file,
+        "carrier_services": services_file,
+    }
+    fail_set = sla_check.parse_verdicts(fail_on or section.get("fail_on", []))
+    rate_limit = max_rate if max_rate is not None else float(section.get("max_rate", 0))
+    listed = sla_check.parse_verdicts(verdicts) if verdicts else None
+    with Dataset(
+        app, files, from_store=from_store, state_path=state_path, on_bad_rows=on_bad_rows
+    ) as data:
+        fold = sla_check.EventFold.of(data.records("tracking_events", option="--events"))
+        builder = _builder(app, data)
+        filters = sla_check.Filters(
+            frozenset(carriers), frozenset(channels), sla_check.since_moment(since, data.timezone)
+        )
+        summary = sla_check.Summary()
+        rows = []
+        for verdict in sla_check.run_check(
+            data.records("shipments", option="--shipments"),
+            fold,
+            builder,
+            policy_from_config(section),
+            now,
+            filters,
+        ):
+            summary.add(verdict)
+            wanted = (
+                verdict.verdict in listed if listed else (show_all or verdict.verdict.is_breach)
+            )
+            if wanted:
+                rows.append(verdict.row())
+    rate, failed = sla_check.gate(summary, fail_set, rate_limit)
+    by = list(dimensions) or ["carrier"]
+    overview = {
+        "shipments": summary.total.shipments,
+        "on_time_rate": summary.total.on_time_rate,
+        "verdicts": dict(sorted(summary.total.verdicts.items())),
+        "fail_on": sorted(v.value for v in fail_set),
+        "fail_rate": rate,
+        "max_rate": rate_limit,
+        "failed": failed,
+    }
+    unmapped = [
+        {"carrier": carrier, "raw_code": code, "events": count}
+        for (carrier, code), count in sorted(fold.unmapped.items())
+    ]
+    document = {
+        "as_of": now,
+        "summary": overview,
+        "by": {dimension: summary.group_rows(dimension) for dimension in by},
+        "unmapped_codes": unmapped,
+        "shipments": rows,
+    }
+    verdict_rows = [
+        {"verdict": name, "shipments": count} for name, count in overview["verdicts"].items()
+    ]
+    verdict_rows.append({"verdict": "on-time rate", "shipments": summary.total.on_time_rate})
+    sections = [(f"Verdicts as of {now.isoformat()}", verdict_rows, ["verdict", "shipments"])]
+    sections += [
+        (f"By {dimension}", summary.group_rows(dimension), [dimension, *GROUP_COLUMNS])
+        for dimension in by
+    ]
+    title = "Shipments" if show_all or listed else "Breaches"
+    emit(rows, ROW_COLUMNS, document=document, sections=sections, title=title)
+    if unmapped:
+        total = sum(item["events"] for item in unmapped)
+        click.echo(
+            f"opsctl: warning: {total} event(s) with {len(unmapped)} unmapped carrier code(s); "
+            "see `opsctl carriers codes --unmapped`",
+            err=True,
+        )
+    if failed:
+        raise CheckFailed(
+            f"{rate:.1%} of {summary.total.shipments} shipments are "
+            f"{', '.join(overview['fail_on'])}: above the limit of {rate_limit:.1%}"
+        )
+
+
+def _builder(app: App, data):
+    """The facts builder, with reference data and the carriers' transit-time fallback."""
+    from opsctl.calendars import get_calendar
+    from opsctl.errors import ConfigError
+    from opsctl.geo import country_of_zone
+    from opsctl.sla.facts import FactsBuilder
+
+    config = app.config
+    registry = app.plugins.registry
+
+    def default_calendar():
+        code = config.get("sla.calendar") or country_of_zone(data.timezone)
+        if not code:
+            raise ConfigError(
+                "a shipment's calendar is unknown (no carrier service calendar, no destination) "
+                "and [defaults] timezone names no country: set [sla] calendar, e.g. 'GB-ENG'",
+                path=str(config.path) if config.path else None,
+            )
+        return get_calendar(code)
+
+    carriers = {r.name: r.obj for r in registry.registrations("carriers")}
+
+    def transit_fallback(carrier: str, service: str) -> int | None:
+        known = carriers.get(carrier)
+        transit = known.transit_time(service) if known and hasattr(known, "transit_time") else None
+        return transit.max_days if transit else None
+
+    return FactsBuilder(
+        default_timezone=data.timezone,
+        default_calendar=default_calendar,
+        orders=data.records("orders", required=False),
+        locations=data.records("locations", required=False),
+        carrier_services=data.records("carrier_services", required=False),
+        transit_fallback=transit_fallback,
+    )
