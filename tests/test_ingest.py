@@ -286,20 +286,23 @@ def test_a_store_from_an_older_opsctl_must_be_migrated_first(opsctl_run, state, 
     payload = '{"review_id": "R1", "source": "google", "rating": 5, "created_at": "2026-01-01"}\n'
     ingest = ("ingest", "reviews", "-", "--input-format", "ndjson", "--state", str(state))
     opsctl_run(*ingest, input=payload).assert_success()
-    newer = (*MIGRATIONS, Migration(2, "review replies", ("ALTER TABLE reviews ADD reply TEXT",)))
+    latest = MIGRATIONS[-1].version
+    replies = Migration(latest + 1, "review replies", ("ALTER TABLE reviews ADD reply TEXT",))
+    newer = (*MIGRATIONS, replies)
     monkeypatch.setattr("opsctl.store.sqlite.backend.MIGRATIONS", newer)
 
     result = opsctl_run(*ingest, input=payload).assert_exit(2)
     assert "needs schema migrations: run `opsctl db migrate`" in result.stderr
     status = opsctl_run("db", "status", "--state", str(state), "-f", "json").json()
-    assert status["pending_migrations"] == [{"version": 2, "name": "review replies"}]
+    assert status["pending_migrations"] == [{"version": latest + 1, "name": "review replies"}]
     migrated = opsctl_run("db", "migrate", "--state", str(state)).assert_success()
-    assert "applied migration 2: review replies" in migrated.stderr
+    assert f"applied migration {latest + 1}: review replies" in migrated.stderr
     opsctl_run(*ingest, input=payload).assert_success()
 
     monkeypatch.setattr("opsctl.store.sqlite.backend.MIGRATIONS", MIGRATIONS)
     result = opsctl_run(*ingest, input=payload).assert_exit(2)
-    assert "has schema version 2, newer than this opsctl knows (1): upgrade opsctl" in result.stderr
+    expected = f"has schema version {latest + 1}, newer than this opsctl knows ({latest})"
+    assert expected in result.stderr
 
 
 def _write_many_orders(path: Path, count: int) -> None:

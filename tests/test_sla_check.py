@@ -169,3 +169,85 @@ def test_bad_event_row_is_exit_3_with_location(shop, opsctl_run):
     result = opsctl_run("sla", "check", "--as-of", AS_OF)
     result.assert_exit(3)
     assert "events.ndjson:10: occurred_at: '2026-02-31T10:00Z'" in result.stderr
+
+
+NOTIFY = """
+[notify]
+ops = ["webhook"]
+customer = ["ndjson"]
+max_age_hours = 240
+
+[notify.webhook]
+url = "${TEST_WEBHOOK_URL}"
+format = "slack"
+
+[notify.ndjson]
+path = "customer.ndjson"
+"""
+
+
+def test_notifications_once_per_change(shop, opsctl_run):
+    from receivers import webhook_receiver
+
+    with (shop / "opsctl.toml").open("a") as handle:
+        handle.write(NOTIFY)
+    customer = shop / "customer.ndjson"
+    with webhook_receiver() as (url, received):
+        env = {"TEST_WEBHOOK_URL": url}
+        first = opsctl_run("sla", "check", "--as-of", AS_OF, "--notify", env=env)
+        first.assert_success()
+        assert "notified 3 via webhook (ops)" in first.stderr
+        texts = sorted(body["text"] for body in received)
+        assert [text.split(" ")[0] for text in texts] == ["S-2", "S-3", "S-5"]
+        assert "S-3 (royalmail RM3) is stalled in transit: no scan for" in texts[1]
+        stages = [json.loads(line) for line in customer.read_text().splitlines()]
+        # S-5 has no carrier scan yet: nothing to tell its customer.
+        assert sorted((s["shipment_id"], s["event"]) for s in stages) == [
+            ("S-1", "delivered"),
+            ("S-2", "delivered"),
+            ("S-3", "delayed"),
+            ("S-3", "shipped"),
+            ("S-4", "shipped"),
+        ]
+
+        again = opsctl_run("sla", "check", "--as-of", AS_OF, "--notify", env=env)
+        again.assert_success()
+        assert len(received) == 3
+        assert len(customer.read_text().splitlines()) == 5
+
+        # S-3 gets a scan: stalled -> on track, no message; S-4 is delivered: one stage.
+        with (shop / "events.ndjson").open("a") as handle:
+            for number, at, status in [
+                ("RM3", "2026-10-09T07:30+01:00", "out_for_delivery"),
+                ("JD4", "2026-10-09T07:45+01:00", "delivered"),
+            ]:
+                handle.write(
+                    json.dumps({"tracking_number": number, "occurred_at": at, "status": status})
+                    + "\n"
+                )
+        later = opsctl_run("sla", "check", "--as-of", AS_OF, "--notify", env=env)
+        later.assert_success()
+        new = [json.loads(line) for line in customer.read_text().splitlines()][5:]
+        assert sorted((s["shipment_id"], s["event"]) for s in new) == [
+            ("S-3", "out_for_delivery"),
+            ("S-4", "delivered"),
+        ]
+        # S-3 is now late (promise 8 Oct passed) rather than stalled: a new verdict, told once.
+        assert len(received) == 4
+        assert received[-1]["text"].startswith("S-3 (royalmail RM3) is late in transit")
+
+
+def test_a_failing_notifier_exits_4_and_is_retried(shop, opsctl_run):
+    from receivers import webhook_receiver
+
+    with (shop / "opsctl.toml").open("a") as handle:
+        handle.write(NOTIFY)
+    with webhook_receiver(statuses=[403]) as (url, received):
+        env = {"TEST_WEBHOOK_URL": url}
+        failed = opsctl_run("sla", "check", "--as-of", AS_OF, "--notify", env=env)
+        failed.assert_exit(4)
+        assert "notifier webhook (ops)" in failed.stderr and "HTTP 403" in failed.stderr
+        assert url not in failed.stderr
+        retried = opsctl_run("sla", "check", "--as-of", AS_OF, "--notify", env=env)
+        retried.assert_success()
+        assert len(received) == 3  # the first was refused and nothing recorded; then all went

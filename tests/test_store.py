@@ -149,7 +149,7 @@ def test_the_store_runs_in_wal_mode_with_foreign_keys(store):
 def test_migrating_twice_applies_nothing(store):
     assert store.migrate() == []
     versions = store.connection.execute("SELECT version, name FROM opsctl_migrations").fetchall()
-    assert versions == [(1, "initial tables")]
+    assert versions == [(m.version, m.name) for m in MIGRATIONS]
 
 
 def test_every_entity_round_trips_exactly(store):
@@ -253,18 +253,21 @@ def test_db_init_status_and_migrate(opsctl_run, opsctl_env: Path):
     state = opsctl_env / "var" / "state.db"
     status = opsctl_run("db", "status", "--state", str(state), "--format", "json").assert_success()
     assert status.json()["exists"] is False
-    assert status.json()["pending_migrations"] == [{"version": 1, "name": "initial tables"}]
+    assert status.json()["pending_migrations"] == [
+        {"version": m.version, "name": m.name} for m in MIGRATIONS
+    ]
     assert not state.exists()
 
     opsctl_run("db", "migrate", "--state", str(state)).assert_exit(2)
     created = opsctl_run("db", "init", "--state", str(state)).assert_success()
-    assert f"created state store {state} (schema version 1)" in created.stderr
+    latest = MIGRATIONS[-1].version
+    assert f"created state store {state} (schema version {latest})" in created.stderr
     again = opsctl_run("db", "init", "--state", str(state)).assert_success()
     assert "already exists" in again.stderr
     assert "nothing to apply" in opsctl_run("db", "migrate", "--state", str(state)).stderr
 
     document = opsctl_run("db", "status", "--state", str(state), "-f", "json").json()
-    assert document["schema_version"] == document["latest_version"] == 1
+    assert document["schema_version"] == document["latest_version"] == latest
     assert document["pending_migrations"] == []
     assert document["tables"] == dict.fromkeys(TABLES, 0)
     table = opsctl_run("db", "status", "--state", str(state)).stdout

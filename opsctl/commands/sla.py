@@ -84,6 +84,17 @@ def sla() -> None:
     help="Largest acceptable share of --fail-on shipments (default: [sla] max_rate, else 0).",
 )
 @click.option(
+    "--notify",
+    is_flag=True,
+    help="Send notifications through the notifiers of [notify] ops and customer, once per "
+    "change (remembered in the state store).",
+)
+@click.option(
+    "--digest/--no-digest",
+    default=None,
+    help="Send each notifier's notifications together (default: [notify] digest).",
+)
+@click.option(
     "--on-bad-rows",
     type=click.Choice(["error", "skip"]),
     default=None,
@@ -110,6 +121,8 @@ def check(
     dimensions: tuple[str, ...],
     fail_on: str | None,
     max_rate: float | None,
+    notify: bool,
+    digest: bool | None,
     on_bad_rows: str | None,
 ) -> None:
     """Check shipments against their delivery promises and list the breaches.
@@ -131,6 +144,13 @@ def check(
     Prints the verdict counts, a summary by carrier (or --by), and the breaches
     (--all: every shipment). Exit code 1 when the share of --fail-on
     shipments is above --max-rate, for cron and CI.
+
+    With --notify, each notifier named in [notify] ops gets every change of a
+    shipment's verdict to a breach, once; each notifier in [notify] customer
+    gets the stages shipped, out_for_delivery, delivered, delayed and
+    exception, once each, for parcels with an event in the last [notify]
+    max_age_hours (default 72). What was sent is remembered in the state
+    store; a notifier that fails is retried next run (exit code 4).
 
     JSON shape: {"as_of", "summary": {"shipments", "on_time_rate", "verdicts",
     "fail_on", "fail_rate", "max_rate", "failed"}, "by": {DIMENSION: [rows]},
@@ -165,6 +185,7 @@ def check(
         )
         summary = sla_check.Summary()
         rows = []
+        every = []
         for verdict in sla_check.run_check(
             data.records("shipments", option="--shipments"),
             fold,
@@ -174,11 +195,15 @@ def check(
             filters,
         ):
             summary.add(verdict)
+            if notify:
+                every.append(verdict)
             wanted = (
                 verdict.verdict in listed if listed else (show_all or verdict.verdict.is_breach)
             )
             if wanted:
                 rows.append(verdict.row())
+        if notify:
+            _notify(app, data.store, every, now, digest)
     rate, failed = sla_check.gate(summary, fail_set, rate_limit)
     by = list(dimensions) or ["carrier"]
     overview = {
@@ -261,3 +286,43 @@ def _builder(app: App, data):
         carrier_services=data.records("carrier_services", required=False),
         transit_fallback=transit_fallback,
     )
+
+
+def _notify(app: App, store, verdicts: list, now: datetime, digest: bool | None) -> None:
+    """Send the notifications of this check (see ``--notify`` in the help)."""
+    from opsctl.errors import ServiceError, UsageError
+    from opsctl.sla.notifications import deliver
+
+    config = app.config
+    section = config.section("notify")
+    routes = {}
+    for audience in ("ops", "customer"):
+        names = section.get(audience, [])
+        routes[audience] = [names] if isinstance(names, str) else list(names)
+    if not any(routes.values()):
+        raise UsageError("--notify needs notifiers in [notify] ops and/or customer")
+    registry = app.plugins.registry
+    notifiers = {
+        name: registry.get("notifiers", name) for names in routes.values() for name in names
+    }
+    settings = {name: section.get(name, {}) for name in notifiers}
+
+    def secret(notifier: str, key: str):
+        value = settings[notifier].get(key)
+        return config.resolve(f"notify.{notifier}.{key}", value) if value is not None else None
+
+    sent, errors = deliver(
+        ledger=store.notifications(),
+        notifiers=notifiers,
+        routes=routes,
+        settings=settings,
+        secret=secret,
+        verdicts=verdicts,
+        now=now,
+        digest=bool(section.get("digest", False)) if digest is None else digest,
+        max_age_hours=float(section.get("max_age_hours", 72)),
+    )
+    for target, count in sent.items():
+        click.echo(f"opsctl: notified {count} via {target}", err=True)
+    if errors:
+        raise ServiceError("; ".join(errors))

@@ -87,8 +87,8 @@ register_section(
 def _notify_value(value: Any) -> str | None:
     if isinstance(value, dict):
         return None  # a notifier's own settings, checked when it sends
-    if isinstance(value, bool):
-        return None
+    if isinstance(value, bool | int | float):
+        return None  # digest, max_age_hours
     return _names(value)
 
 

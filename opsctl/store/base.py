@@ -89,6 +89,33 @@ class Repository(abc.ABC):
         """How many records the store holds."""
 
 
+class NotificationLedger(abc.ABC):
+    """What each notifier has already told about each shipment.
+
+    ``state`` is the last value seen per shipment (e.g. its SLA verdict), so a
+    notification goes out once per change; the ``log`` holds events told once
+    ever (customer-facing stages). Writes join the store's transaction.
+    """
+
+    @abc.abstractmethod
+    def states(self, notifier: str, audience: str) -> dict[str, str]:
+        """The last state recorded for every shipment, by shipment id."""
+
+    @abc.abstractmethod
+    def set_states(self, notifier: str, audience: str, states: Iterable[tuple[str, str]],
+                   at: str) -> None:
+        """Record ``(shipment_id, state)`` pairs as the current states."""
+
+    @abc.abstractmethod
+    def logged(self, notifier: str, audience: str) -> set[tuple[str, str]]:
+        """Every ``(shipment_id, event)`` already told."""
+
+    @abc.abstractmethod
+    def log(self, notifier: str, audience: str, events: Iterable[tuple[str, str]],
+            at: str) -> None:
+        """Record ``(shipment_id, event)`` pairs as told."""
+
+
 class Store(abc.ABC):
     """A state store: versioned schema, transactions and one repository per entity."""
 
@@ -118,6 +145,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def missing_parents(self) -> list[MissingParent]:
         """Rows naming a parent row that is not stored (checked before a commit)."""
+
+    @abc.abstractmethod
+    def notifications(self) -> NotificationLedger:
+        """The ledger of notifications sent (see :class:`NotificationLedger`)."""
 
     @abc.abstractmethod
     def close(self) -> None:

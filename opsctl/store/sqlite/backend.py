@@ -18,7 +18,7 @@ from typing import Any
 
 from opsctl.errors import LockHeldError, UsageError
 from opsctl.model.schema import canonical_text
-from opsctl.store.base import Migration, MissingParent, Repository, Store
+from opsctl.store.base import Migration, MissingParent, NotificationLedger, Repository, Store
 from opsctl.store.sqlite.migrations import MIGRATIONS
 from opsctl.store.tables import REFERENCES, TABLES, Table
 
@@ -199,6 +199,9 @@ class SqliteStore(Store):
             missing += [MissingParent(child, column, value, parent, count) for value, count in rows]
         return missing
 
+    def notifications(self) -> SqliteNotificationLedger:
+        return SqliteNotificationLedger(self)
+
     def integrity_problems(self) -> list[str]:
         """What ``PRAGMA integrity_check`` finds (empty when the file is sound)."""
         rows = [row[0] for row in self.connection.execute("PRAGMA integrity_check")]
@@ -206,3 +209,45 @@ class SqliteStore(Store):
 
     def close(self) -> None:
         self.connection.close()
+
+
+class SqliteNotificationLedger(NotificationLedger):
+    """The notification ledger in the ``notification_state`` and ``notification_log`` tables."""
+
+    def __init__(self, store: SqliteStore):
+        self.store = store
+
+    def states(self, notifier: str, audience: str) -> dict[str, str]:
+        rows = self.store.connection.execute(
+            "SELECT shipment_id, state FROM notification_state WHERE notifier = ? AND audience = ?",
+            (notifier, audience),
+        )
+        return dict(rows)
+
+    def set_states(
+        self, notifier: str, audience: str, states: Iterable[tuple[str, str]], at: str
+    ) -> None:
+        with self.store.transaction():
+            for batch in _batches(states, BATCH_SIZE):
+                self.store.connection.executemany(
+                    "INSERT INTO notification_state (notifier, audience, shipment_id, state, "
+                    "changed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                    "state = excluded.state, changed_at = excluded.changed_at",
+                    [(notifier, audience, shipment, state, at) for shipment, state in batch],
+                )
+
+    def logged(self, notifier: str, audience: str) -> set[tuple[str, str]]:
+        rows = self.store.connection.execute(
+            "SELECT shipment_id, event FROM notification_log WHERE notifier = ? AND audience = ?",
+            (notifier, audience),
+        )
+        return set(rows)
+
+    def log(self, notifier: str, audience: str, events: Iterable[tuple[str, str]], at: str) -> None:
+        with self.store.transaction():
+            for batch in _batches(events, BATCH_SIZE):
+                self.store.connection.executemany(
+                    "INSERT OR IGNORE INTO notification_log (notifier, audience, shipment_id, "
+                    "event, notified_at) VALUES (?, ?, ?, ?, ?)",
+                    [(notifier, audience, shipment, event, at) for shipment, event in batch],
+                )

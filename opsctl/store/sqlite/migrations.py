@@ -182,7 +182,32 @@ INITIAL_INDEXES = (
     "CREATE INDEX checkout_events_timestamp ON checkout_events (event_timestamp)",
 )
 
+#: What each notifier has told about each shipment (``opsctl sla check --notify``).
+NOTIFICATION_TABLES = (
+    """
+    CREATE TABLE notification_state (
+        notifier TEXT NOT NULL,
+        audience TEXT NOT NULL,
+        shipment_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        changed_at TEXT NOT NULL,
+        PRIMARY KEY (notifier, audience, shipment_id)
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE notification_log (
+        notifier TEXT NOT NULL,
+        audience TEXT NOT NULL,
+        shipment_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        notified_at TEXT NOT NULL,
+        PRIMARY KEY (notifier, audience, shipment_id, event)
+    ) WITHOUT ROWID
+    """,
+)
+
 #: Every migration, oldest first; the schema version is the last one applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables", INITIAL_TABLES + INITIAL_INDEXES),
+    Migration(2, "notification state and log", NOTIFICATION_TABLES),
 )
