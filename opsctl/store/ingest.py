@@ -110,7 +110,9 @@ def _ingest_file(store: Store, loader: Loader) -> list[IngestResult]:
         written[entity] += changed
         batches[entity] = []
 
-    for record in loader:
+    from opsctl.progress import counting
+
+    for record in counting(loader, f"ingesting {loader.name}"):
         entity = ENTITY_OF_RECORD[type(record)]
         batch = batches.setdefault(entity, [])
         batch.append(record)
