@@ -18,31 +18,11 @@ defaults are 10 a second and 1000 a run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import tzinfo
 from typing import Any
 
-from opsctl.http import (
-    Credential,
-    HttpClient,
-    HttpOptions,
-    OAuthClientCredentials,
-    RequestBudget,
-    SecretResolver,
-    Timekeeper,
-    batched,
-    setting_text,
-)
-from opsctl.tracking import (
-    ParcelTracking,
-    ProblemKind,
-    TableCarrier,
-    TrackingProblem,
-    TrackResult,
-    UnreadablePayload,
-    carrier_timezone,
-    unique_numbers,
-)
+from opsctl.carrier_api import ApiCarrier, CarrierApi, OAuthToken, unreadable
+from opsctl.http import Credential, HttpOptions
+from opsctl.tracking import ParcelTracking, UnreadablePayload
 from opsctl_fedex.codes import FEDEX_CODES
 from opsctl_fedex.parse import complete_results, parse_complete_result
 from opsctl_fedex.services import TRANSIT_TIMES
@@ -55,103 +35,38 @@ BATCH_SIZE = 30
 DEFAULT_OPTIONS = HttpOptions(rate_limit=10.0, request_budget=1000)
 
 
-class FedexCarrier(TableCarrier):
+class FedexCarrier(ApiCarrier):
     """FedEx Express, Ground and Freight tracking through the Track API."""
 
     name = "fedex"
+    title = "FedEx"
     codes = FEDEX_CODES
     transit_times = TRANSIT_TIMES
+    api = CarrierApi(
+        base_url=DEFAULT_BASE_URL,
+        options=DEFAULT_OPTIONS,
+        credentials={"client_id": "FEDEX_CLIENT_ID", "client_secret": "FEDEX_CLIENT_SECRET"},
+        settings=("locale",),
+        token=OAuthToken(TOKEN_PATH, send_credentials="form"),
+    )
+    numbers_per_request = BATCH_SIZE
 
     def __init__(
         self,
         client_id: str | Credential | None = None,
         client_secret: str | Credential | None = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
         locale: str = "en_US",
-        timezone: tzinfo | None = None,
-        options: HttpOptions = DEFAULT_OPTIONS,
-        timekeeper: Timekeeper | None = None,
-        budget: RequestBudget | None = None,
+        **common: Any,
     ) -> None:
-        self.client_id = Credential.wrap(
-            client_id, "plugins.fedex.client_id", example="FEDEX_CLIENT_ID"
-        )
-        self.client_secret = Credential.wrap(
-            client_secret, "plugins.fedex.client_secret", example="FEDEX_CLIENT_SECRET"
-        )
-        self.base_url = base_url
+        """``common``: ``base_url``, ``timezone``, ``options``... of :class:`ApiCarrier`."""
+        super().__init__(**common)
+        self.client_id = self._credential("client_id", client_id)
+        self.client_secret = self._credential("client_secret", client_secret)
         self.locale = locale
-        self.timezone = timezone or carrier_timezone(self.name, {})
-        self.options = options
-        self.timekeeper = timekeeper
-        self.budget = budget
-        self._oauth: OAuthClientCredentials | None = None
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Mapping[str, Any],
-        *,
-        resolve: SecretResolver | None = None,
-        timekeeper: Timekeeper | None = None,
-        budget: RequestBudget | None = None,
-    ) -> FedexCarrier:
-        """A carrier configured from the ``[plugins.fedex]`` table."""
-        return cls(
-            Credential.from_settings(
-                cls.name, settings, "client_id", example="FEDEX_CLIENT_ID", resolve=resolve
-            ),
-            Credential.from_settings(
-                cls.name, settings, "client_secret", example="FEDEX_CLIENT_SECRET", resolve=resolve
-            ),
-            base_url=setting_text(settings, "base_url", DEFAULT_BASE_URL),
-            locale=setting_text(settings, "locale", "en_US"),
-            timezone=carrier_timezone(cls.name, settings),
-            options=DEFAULT_OPTIONS.with_settings(cls.name, settings),
-            timekeeper=timekeeper,
-            budget=budget,
-        )
-
-    def configure(
-        self, settings: Mapping[str, Any], *, resolve: SecretResolver | None = None
-    ) -> FedexCarrier:
-        """A copy of this carrier configured from ``[plugins.fedex]``."""
-        return self.from_settings(
-            settings, resolve=resolve, timekeeper=self.timekeeper, budget=self.budget
-        )
-
-    @property
-    def oauth(self) -> OAuthClientCredentials:
-        """The HTTP client and its token cache, made on first use and kept for the run."""
-        if self._oauth is None:
-            client = HttpClient(
-                self.name,
-                self.base_url,
-                self.options,
-                timekeeper=self.timekeeper,
-                budget=self.budget,
-            )
-            self._oauth = OAuthClientCredentials(
-                client, TOKEN_PATH, self.client_id, self.client_secret, send_credentials="form"
-            )
-        return self._oauth
-
-    def track(self, tracking_numbers: Iterable[str]) -> TrackResult:
-        """Track the numbers in batches of 30, one request per batch."""
-        numbers = unique_numbers(tracking_numbers)
-        found: dict[str, ParcelTracking] = {}
-        for batch in batched(numbers, BATCH_SIZE):
-            found.update(self._track_batch(batch))
-        missing = TrackingProblem(ProblemKind.UNREADABLE, "FedEx returned no result for it")
-        return TrackResult(
-            self.name,
-            tuple(
-                found.get(number) or ParcelTracking(number, problem=missing) for number in numbers
-            ),
-        )
 
     def _track_batch(self, numbers: list[str]) -> dict[str, ParcelTracking]:
+        """Up to 30 numbers in one request; FedEx answers each number apart."""
         request = {
             "includeDetailedScans": True,
             "trackingInfo": [{"trackingNumberInfo": {"trackingNumber": n}} for n in numbers],
@@ -162,16 +77,12 @@ class FedexCarrier(TableCarrier):
         try:
             results = complete_results(response.json())
         except UnreadablePayload as exc:
-            problem = TrackingProblem(ProblemKind.UNREADABLE, f"{response.endpoint}: {exc}")
-            return {number: ParcelTracking(number, problem=problem) for number in numbers}
+            return {number: unreadable(number, response, exc) for number in numbers}
         parcels: dict[str, ParcelTracking] = {}
         for complete in results:
             number = str(complete.get("trackingNumber") or "")
             try:
                 parcels[number] = parse_complete_result(complete, assume=self.timezone)
             except UnreadablePayload as exc:
-                parcels[number] = ParcelTracking(
-                    number,
-                    problem=TrackingProblem(ProblemKind.UNREADABLE, f"{response.endpoint}: {exc}"),
-                )
+                parcels[number] = unreadable(number, response, exc)
         return parcels

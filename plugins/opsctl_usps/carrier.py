@@ -16,32 +16,12 @@ quota of 60 requests an hour, hence the default ``request_budget = 60``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import tzinfo
 from typing import Any
 from urllib.parse import quote
 
-from opsctl.http import (
-    SUCCESS,
-    Credential,
-    HttpClient,
-    HttpOptions,
-    OAuthClientCredentials,
-    RequestBudget,
-    SecretResolver,
-    Timekeeper,
-    setting_text,
-)
-from opsctl.tracking import (
-    ParcelTracking,
-    ProblemKind,
-    TableCarrier,
-    TrackingProblem,
-    TrackResult,
-    UnreadablePayload,
-    carrier_timezone,
-    unique_numbers,
-)
+from opsctl.carrier_api import TRACKING_ANSWERS, ApiCarrier, CarrierApi, OAuthToken
+from opsctl.http import Credential, HttpOptions
+from opsctl.tracking import ParcelTracking
 from opsctl_usps.codes import USPS_CODES
 from opsctl_usps.parse import parse_tracking_details
 from opsctl_usps.services import TRANSIT_TIMES
@@ -52,115 +32,43 @@ TRACK_PATH = "/tracking/v3/tracking/{number}"
 DEFAULT_OPTIONS = HttpOptions(rate_limit=1.0, request_budget=60)
 
 
-class UspsCarrier(TableCarrier):
+class UspsCarrier(ApiCarrier):
     """USPS domestic and international mail tracking through the Tracking 3.0 API."""
 
     name = "usps"
+    title = "USPS"
     codes = USPS_CODES
     transit_times = TRANSIT_TIMES
+    api = CarrierApi(
+        base_url=DEFAULT_BASE_URL,
+        options=DEFAULT_OPTIONS,
+        credentials={"client_id": "USPS_CLIENT_ID", "client_secret": "USPS_CLIENT_SECRET"},
+        token=OAuthToken(TOKEN_PATH, send_credentials="json"),
+    )
 
     def __init__(
         self,
         client_id: str | Credential | None = None,
         client_secret: str | Credential | None = None,
-        *,
-        base_url: str = DEFAULT_BASE_URL,
-        timezone: tzinfo | None = None,
-        options: HttpOptions = DEFAULT_OPTIONS,
-        timekeeper: Timekeeper | None = None,
-        budget: RequestBudget | None = None,
+        **common: Any,
     ) -> None:
-        self.client_id = Credential.wrap(
-            client_id, "plugins.usps.client_id", example="USPS_CLIENT_ID"
-        )
-        self.client_secret = Credential.wrap(
-            client_secret, "plugins.usps.client_secret", example="USPS_CLIENT_SECRET"
-        )
-        self.base_url = base_url
-        self.timezone = timezone or carrier_timezone(self.name, {})
-        self.options = options
-        self.timekeeper = timekeeper
-        self.budget = budget
-        self._oauth: OAuthClientCredentials | None = None
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Mapping[str, Any],
-        *,
-        resolve: SecretResolver | None = None,
-        timekeeper: Timekeeper | None = None,
-        budget: RequestBudget | None = None,
-    ) -> UspsCarrier:
-        """A carrier configured from the ``[plugins.usps]`` table."""
-        return cls(
-            Credential.from_settings(
-                cls.name, settings, "client_id", example="USPS_CLIENT_ID", resolve=resolve
-            ),
-            Credential.from_settings(
-                cls.name, settings, "client_secret", example="USPS_CLIENT_SECRET", resolve=resolve
-            ),
-            base_url=setting_text(settings, "base_url", DEFAULT_BASE_URL),
-            timezone=carrier_timezone(cls.name, settings),
-            options=DEFAULT_OPTIONS.with_settings(cls.name, settings),
-            timekeeper=timekeeper,
-            budget=budget,
-        )
-
-    def configure(
-        self, settings: Mapping[str, Any], *, resolve: SecretResolver | None = None
-    ) -> UspsCarrier:
-        """A copy of this carrier configured from ``[plugins.usps]``."""
-        return self.from_settings(
-            settings, resolve=resolve, timekeeper=self.timekeeper, budget=self.budget
-        )
-
-    @property
-    def oauth(self) -> OAuthClientCredentials:
-        """The HTTP client and its token cache, made on first use and kept for the run."""
-        if self._oauth is None:
-            client = HttpClient(
-                self.name,
-                self.base_url,
-                self.options,
-                timekeeper=self.timekeeper,
-                budget=self.budget,
-            )
-            self._oauth = OAuthClientCredentials(
-                client, TOKEN_PATH, self.client_id, self.client_secret, send_credentials="json"
-            )
-        return self._oauth
-
-    def track(self, tracking_numbers: Iterable[str]) -> TrackResult:
-        """Track each number with one request (the API takes one number at a time)."""
-        numbers = unique_numbers(tracking_numbers)
-        return TrackResult(self.name, tuple(self._track_one(number) for number in numbers))
+        """``common``: ``base_url``, ``timezone``, ``options``... of :class:`ApiCarrier`."""
+        super().__init__(**common)
+        self.client_id = self._credential("client_id", client_id)
+        self.client_secret = self._credential("client_secret", client_secret)
 
     def _track_one(self, number: str) -> ParcelTracking:
+        """One request per number: the API takes one number at a time."""
         response = self.oauth.request(
             "GET",
             TRACK_PATH.format(number=quote(number, safe="")),
             params={"expand": "DETAIL"},
-            expect=SUCCESS | {400, 404},
+            expect=TRACKING_ANSWERS,
         )
-        if response.status == 404:
-            return ParcelTracking(
-                number,
-                problem=TrackingProblem(
-                    ProblemKind.NOT_FOUND, response.error_detail() or "USPS has no such item"
-                ),
-            )
-        if response.status == 400:
-            return ParcelTracking(
-                number,
-                problem=TrackingProblem(
-                    ProblemKind.REJECTED, response.error_detail() or "USPS refused this number"
-                ),
-            )
-        try:
-            return parse_tracking_details(response.json(), number, assume=self.timezone)
-        except UnreadablePayload as exc:
-            return ParcelTracking(
-                number,
-                problem=TrackingProblem(ProblemKind.UNREADABLE, f"{response.endpoint}: {exc}"),
-            )
+        return self._read_answer(
+            number,
+            response,
+            parse_tracking_details,
+            not_found="USPS has no such item",
+            rejected="USPS refused this number",
+        )
