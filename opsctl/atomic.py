@@ -15,10 +15,21 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs) -> Iter
     """Open a temporary file beside ``path``; on success it replaces ``path``.
 
     On any exception the temporary file is removed and ``path`` is untouched.
+    A ``path`` that is a device or a pipe (``/dev/null``, a FIFO) is written
+    directly: it has no old content to keep.
     The data is flushed to disk before the rename, so a crash leaves either
     the old or the new content.
     """
     target = Path(path)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        # A device or a pipe (/dev/null, /dev/stdout, a FIFO): there is nothing to
+        # replace, and renaming over it would replace the device itself.
+        if "b" not in mode:
+            kwargs.setdefault("encoding", "utf-8")
+            kwargs.setdefault("newline", "")
+        with open(target, mode, **kwargs) as handle:
+            yield handle
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     if "b" not in mode:

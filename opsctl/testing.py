@@ -25,6 +25,7 @@ variables are cleared and the working directory is a fresh folder.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shlex
 from collections.abc import Callable, Iterable, Mapping
@@ -138,9 +139,16 @@ def opsctl_run(opsctl_env: Path) -> Callable[..., RunResult]:
             environment["OPSCTL_LOAD_PLUGINS"] = ""
         runner = CliRunner()
         app = App(environ={**os.environ, **environment}, extra_plugins=_plugin_pairs(plugins))
-        result = runner.invoke(
-            cli, list(args), obj=app, env=environment, input=input, catch_exceptions=False
-        )
+        # The CLI points opsctl's logger at stderr and stops propagation; put it back
+        # afterwards so that pytest's ``caplog`` keeps working in the same test.
+        logger = logging.getLogger("opsctl")
+        saved = (logger.handlers[:], logger.level, logger.propagate)
+        try:
+            result = runner.invoke(
+                cli, list(args), obj=app, env=environment, input=input, catch_exceptions=False
+            )
+        finally:
+            logger.handlers[:], logger.level, logger.propagate = saved
         return RunResult(
             args=list(args),
             exit_code=result.exit_code,

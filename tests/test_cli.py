@@ -108,6 +108,24 @@ def test_output_file_is_written_atomically(run, opsctl_env):
     assert [p.name for p in opsctl_env.iterdir()] == ["out.json"]  # no temp file left
 
 
+def test_output_to_a_pipe_writes_into_it_and_leaves_it_a_pipe(run, opsctl_env):
+    # The same path as `--output /dev/null`: the target is not a regular file, so it must
+    # be written, not replaced by a rename (as root, that would replace the device).
+    import stat
+    import threading
+
+    fifo = opsctl_env / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    run("rows", "--format", "json", "--output", str(fifo)).assert_success()
+    reader.join(timeout=10)
+    assert json.loads(received[0]) == {"orders": ROWS}
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert sorted(p.name for p in opsctl_env.iterdir()) == ["pipe"]
+
+
 def test_exit_code_1_for_a_failed_check(run):
     result = run("fail", "check").assert_exit(1)
     assert result.stderr == "opsctl: error: 2 shipments are late\n"

@@ -31,7 +31,10 @@ def facts(**overrides) -> ShipmentFacts:
     return ShipmentFacts(**values)
 
 
-def check(timeline: Timeline, now: str, limits: Thresholds = Thresholds(), **fact_values):
+DEFAULT_LIMITS = Thresholds()
+
+
+def check(timeline: Timeline, now: str, limits: Thresholds = DEFAULT_LIMITS, **fact_values):
     return assess(facts(**fact_values), timeline, limits, at(now))
 
 
