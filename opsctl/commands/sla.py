@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 import click
@@ -9,6 +10,8 @@ import click
 from opsctl.app import App, pass_app
 from opsctl.cli import lockable
 from opsctl.output import emit, output_options
+
+log = logging.getLogger("opsctl.sla")
 
 ROW_COLUMNS = [
     "shipment_id",
@@ -178,32 +181,36 @@ def check(
     with Dataset(
         app, files, from_store=from_store, state_path=state_path, on_bad_rows=on_bad_rows
     ) as data:
-        fold = sla_check.EventFold.of(data.records("tracking_events", option="--events"))
-        builder = _builder(app, data)
         filters = sla_check.Filters(
             frozenset(carriers), frozenset(channels), sla_check.since_moment(since, data.timezone)
         )
-        summary = sla_check.Summary()
-        rows = []
-        every = []
-        for verdict in sla_check.run_check(
-            data.records("shipments", option="--shipments"),
-            fold,
-            builder,
-            policy_from_config(section),
-            now,
-            filters,
-        ):
-            summary.add(verdict)
-            if notify:
-                every.append(verdict)
-            wanted = (
-                verdict.verdict in listed if listed else (show_all or verdict.verdict.is_breach)
+        policy = policy_from_config(section)
+
+        def new_report() -> sla_check.Report:
+            return sla_check.Report(listed=listed, show_all=show_all, keep_verdicts=notify)
+
+        checked = _check_files_directly(app, data, policy, now, filters, new_report)
+        if checked is None:
+            from opsctl.sla.facts import facts_builder_for
+
+            report = new_report()
+            fold = sla_check.EventFold.of(data.records("tracking_events", option="--events"))
+            judged = sla_check.run_check(
+                data.records("shipments", option="--shipments"),
+                fold,
+                facts_builder_for(app, data),
+                policy,
+                now,
+                filters,
             )
-            if wanted:
-                rows.append(verdict.row())
+            for position, verdict in enumerate(judged):
+                report.add(position, verdict)
+            unmapped_counts = fold.unmapped
+        else:
+            report, unmapped_counts = checked
         if notify:
-            _notify(app, data.store, every, now, digest)
+            _notify(app, data.store, report.verdicts, now, digest)
+    summary, rows = report.summary, report.rows
     rate, failed = sla_check.gate(summary, fail_set, rate_limit)
     by = list(dimensions) or ["carrier"]
     overview = {
@@ -217,7 +224,7 @@ def check(
     }
     unmapped = [
         {"carrier": carrier, "raw_code": code, "events": count}
-        for (carrier, code), count in sorted(fold.unmapped.items())
+        for (carrier, code), count in sorted(unmapped_counts.items())
     ]
     document = {
         "as_of": now,
@@ -251,41 +258,44 @@ def check(
         )
 
 
-def _builder(app: App, data):
-    """The facts builder, with reference data and the carriers' transit-time fallback."""
-    from opsctl.calendars import get_calendar
-    from opsctl.errors import ConfigError
-    from opsctl.geo import country_of_zone
-    from opsctl.sla.facts import FactsBuilder
+def _check_files_directly(app: App, data, policy, now: datetime, filters, new_report):
+    """The fast path over data files (:mod:`opsctl.sla.bulk`): ``(report, unmapped codes)``.
 
-    config = app.config
-    registry = app.plugins.registry
+    ``None`` when it does not apply (the state store, ``--on-bad-rows skip``,
+    ``OPSCTL_SLA_ENGINE=python``) or declines the files: the loaders then read
+    them, with the same verdicts or their exact error.
+    """
+    from opsctl.errors import DataError
+    from opsctl.sla import bulk
 
-    def default_calendar():
-        code = config.get("sla.calendar") or country_of_zone(data.timezone)
-        if not code:
-            raise ConfigError(
-                "a shipment's calendar is unknown (no carrier service calendar, no destination) "
-                "and [defaults] timezone names no country: set [sla] calendar, e.g. 'GB-ENG'",
-                path=str(config.path) if config.path else None,
-            )
-        return get_calendar(code)
+    files = {entity: data.file(entity) for entity in ("shipments", "tracking_events", "orders")}
+    if data.from_store or data.on_bad_rows != "error" or not bulk.wanted(app.environ):
+        return None
+    if not (files["shipments"] and files["tracking_events"]):
+        return None
+    from opsctl.sla.facts import facts_builder_for
 
-    carriers = {r.name: r.obj for r in registry.registrations("carriers")}
-
-    def transit_fallback(carrier: str, service: str) -> int | None:
-        known = carriers.get(carrier)
-        transit = known.transit_time(service) if known and hasattr(known, "transit_time") else None
-        return transit.max_days if transit else None
-
-    return FactsBuilder(
-        default_timezone=data.timezone,
-        default_calendar=default_calendar,
-        orders=data.records("orders", required=False),
-        locations=data.records("locations", required=False),
-        carrier_services=data.records("carrier_services", required=False),
-        transit_fallback=transit_fallback,
-    )
+    report = new_report()
+    try:
+        builder = facts_builder_for(app, data, with_orders=False)
+        unmapped = bulk.check_files(
+            {entity: path for entity, path in files.items() if path},
+            timezone_name=data.timezone,
+            builder=builder,
+            policy=policy,
+            now=now,
+            filters=filters,
+            report=report,
+        )
+    except (bulk.Declined, DataError) as reason:
+        unexpected = getattr(reason, "unexpected", False)
+        (log.warning if unexpected else log.info)(
+            "reading the files with the loaders%s: %s",
+            ", which is much slower" if unexpected else "",
+            reason,
+        )
+        return None
+    return report, unmapped
 
 
 def _notify(app: App, store, verdicts: list, now: datetime, digest: bool | None) -> None:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from opsctl.errors import UsageError
 from opsctl.sla.engine import VERDICT_GROUPS, Assessment, ShipmentFacts, Verdict, assess
 from opsctl.sla.facts import FactsBuilder
+from opsctl.sla.slots import slot_init
 from opsctl.sla.thresholds import ThresholdPolicy
 from opsctl.sla.timeline import Timeline
 from opsctl.tracking import TrackingEvent
@@ -47,6 +48,7 @@ class EventFold:
         return fold
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ShipmentVerdict:
     """One shipment's facts and its assessment."""
@@ -60,23 +62,46 @@ class ShipmentVerdict:
 
     def row(self) -> dict:
         """The shipment as an output row (the columns of ``opsctl sla check``)."""
+        return dict(zip(ROW_KEYS, self.row_values(), strict=True))
+
+    def row_values(self) -> tuple:
+        """The values of :meth:`row`, in the order of :data:`ROW_KEYS` (a compact copy)."""
         facts, result = self.facts, self.assessment
-        return {
-            "shipment_id": facts.shipment_id,
-            "order_id": facts.order_id,
-            "carrier": facts.carrier,
-            "service": facts.service,
-            "channel": facts.channel,
-            "tracking_number": facts.tracking_number,
-            "verdict": result.verdict.value,
-            "promise": result.promise,
-            "expected": result.expected,
-            "promise_kept": result.promise_kept,
-            "business_days_late": result.business_days_late,
-            "latest_status": result.latest_status.value if result.latest_status else None,
-            "last_event_at": result.last_event_at,
-            "reason": result.reason,
-        }
+        return (
+            facts.shipment_id,
+            facts.order_id,
+            facts.carrier,
+            facts.service,
+            facts.channel,
+            facts.tracking_number,
+            result.verdict.value,
+            result.promise,
+            result.expected,
+            result.promise_kept,
+            result.business_days_late,
+            result.latest_status.value if result.latest_status else None,
+            result.last_event_at,
+            result.reason,
+        )
+
+
+#: The keys of :meth:`ShipmentVerdict.row`.
+ROW_KEYS = (
+    "shipment_id",
+    "order_id",
+    "carrier",
+    "service",
+    "channel",
+    "tracking_number",
+    "verdict",
+    "promise",
+    "expected",
+    "promise_kept",
+    "business_days_late",
+    "latest_status",
+    "last_event_at",
+    "reason",
+)
 
 
 def parse_verdicts(text: str | Sequence[str]) -> frozenset[Verdict]:
@@ -146,12 +171,15 @@ class Tally:
     verdicts: Counter[str] = field(default_factory=Counter)
 
     def add(self, verdict: ShipmentVerdict) -> None:
-        self.shipments += 1
-        self.verdicts[verdict.verdict.value] += 1
-        kept = verdict.assessment.promise_kept
+        self.count_in(verdict.verdict, verdict.assessment.promise_kept)
+
+    def count_in(self, verdict: Verdict, kept: bool | None, shipments: int = 1) -> None:
+        """Count ``shipments`` shipments with ``verdict`` and promise outcome ``kept``."""
+        self.shipments += shipments
+        self.verdicts[verdict.value] += shipments
         if kept is not None:
-            self.judged += 1
-            self.kept += kept
+            self.judged += shipments
+            self.kept += shipments if kept else 0
 
     @property
     def on_time_rate(self) -> float | None:
@@ -162,20 +190,50 @@ class Tally:
         return sum(self.verdicts[v.value] for v in verdicts)
 
 
-@dataclass
 class Summary:
-    """Totals of a check, overall and per carrier, service and channel."""
+    """Totals of a check, overall and per carrier, service and channel.
 
-    total: Tally = field(default_factory=Tally)
-    groups: dict[str, dict[str, Tally]] = field(
-        default_factory=lambda: {dimension: {} for dimension in DIMENSIONS}
-    )
+    Adding a shipment counts it under its (carrier, service, channel, verdict,
+    promise outcome); the tallies are built from those counts when read, so a
+    check over a million shipments spends one dictionary update on each.
+    Summaries of parts of a check add up with :meth:`merge`.
+    """
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple] = Counter()
+        self._tallies: tuple[Tally, dict[str, dict[str, Tally]]] | None = None
 
     def add(self, verdict: ShipmentVerdict) -> None:
-        self.total.add(verdict)
-        for dimension in DIMENSIONS:
-            value = getattr(verdict.facts, dimension) or "(none)"
-            self.groups[dimension].setdefault(value, Tally()).add(verdict)
+        facts, result = verdict.facts, verdict.assessment
+        key = (facts.carrier, facts.service, facts.channel, result.verdict, result.promise_kept)
+        self.counts[key] += 1
+        self._tallies = None
+
+    def merge(self, other: Summary) -> None:
+        """Add the shipments counted by ``other``."""
+        self.counts.update(other.counts)
+        self._tallies = None
+
+    def _tally(self) -> tuple[Tally, dict[str, dict[str, Tally]]]:
+        if self._tallies is None:
+            total, groups = Tally(), {dimension: {} for dimension in DIMENSIONS}
+            for (*values, verdict, kept), shipments in self.counts.items():
+                total.count_in(verdict, kept, shipments)
+                for dimension, value in zip(DIMENSIONS, values, strict=True):
+                    group = groups[dimension].setdefault(value or "(none)", Tally())
+                    group.count_in(verdict, kept, shipments)
+            self._tallies = total, groups
+        return self._tallies
+
+    @property
+    def total(self) -> Tally:
+        """Every shipment's counts."""
+        return self._tally()[0]
+
+    @property
+    def groups(self) -> dict[str, dict[str, Tally]]:
+        """Counts per value of each dimension (``(none)`` for shipments without one)."""
+        return self._tally()[1]
 
     def group_rows(self, dimension: str) -> list[dict]:
         """One row per value of ``dimension``: volume, on-time rate and problem counts."""
@@ -191,6 +249,66 @@ class Summary:
             }
             for value, tally in sorted(self.groups[dimension].items())
         ]
+
+
+class Report:
+    """What a check keeps of each shipment it judged.
+
+    The :class:`Summary` counts them all. The rows listed are the breaches,
+    every shipment with ``show_all``, or those with one of ``listed``
+    verdicts; ``keep_verdicts`` also keeps every :class:`ShipmentVerdict`
+    (notifications need them). Each shipment comes with its position in the
+    input, so parts of a check judged out of order still list in input order.
+    """
+
+    def __init__(
+        self,
+        *,
+        listed: frozenset[Verdict] | None = None,
+        show_all: bool = False,
+        keep_verdicts: bool = False,
+    ) -> None:
+        self.listed, self.show_all, self.keep_verdicts = listed, show_all, keep_verdicts
+        self.summary = Summary()
+        self._rows: list[tuple[int, tuple]] = []
+        self._verdicts: list[tuple[int, ShipmentVerdict]] = []
+        self._wanted = frozenset(v for v in Verdict if self.wants(v))
+
+    def wants(self, verdict: Verdict) -> bool:
+        """Whether a shipment with ``verdict`` is listed."""
+        if self.listed:
+            return verdict in self.listed
+        return self.show_all or verdict.is_breach
+
+    def add(self, position: int, verdict: ShipmentVerdict) -> None:
+        """Count one judged shipment, at ``position`` in the input."""
+        self.summary.add(verdict)
+        if self.keep_verdicts:
+            self._verdicts.append((position, verdict))
+        if verdict.assessment.verdict in self._wanted:
+            self._rows.append((position, verdict.row_values()))
+
+    def merge(self, other: Report) -> None:
+        """Add what ``other`` (a report of another part of the same input) kept."""
+        self.summary.merge(other.summary)
+        self._rows += other._rows
+        self._verdicts += other._verdicts
+
+    @property
+    def rows(self) -> list[dict]:
+        """The listed rows, in input order."""
+        self._rows.sort(key=_position)
+        return [dict(zip(ROW_KEYS, values, strict=True)) for _, values in self._rows]
+
+    @property
+    def verdicts(self) -> list[ShipmentVerdict]:
+        """Every verdict (with ``keep_verdicts``), in input order."""
+        self._verdicts.sort(key=_position)
+        return [verdict for _, verdict in self._verdicts]
+
+
+def _position(item: tuple[int, object]) -> int:
+    return item[0]
 
 
 def gate(summary: Summary, fail_on: frozenset[Verdict], max_rate: float) -> tuple[float, bool]:

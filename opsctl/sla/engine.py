@@ -38,8 +38,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
+from functools import lru_cache
 
-from opsctl.calendars import BusinessCalendar, end_of_day, local_date
+from opsctl.calendars import BusinessCalendar, end_of_day, get_timezone, local_date
+from opsctl.sla.slots import slot_init
 from opsctl.sla.thresholds import Thresholds
 from opsctl.sla.timeline import Timeline
 from opsctl.tracking import TrackingStatus
@@ -89,6 +91,7 @@ VERDICT_GROUPS: dict[str, frozenset[Verdict]] = {
 }
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ShipmentFacts:
     """What the SLA engine needs to know about a shipment besides its events.
@@ -114,6 +117,7 @@ class ShipmentFacts:
     transit_days_max: int | None = None
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """A shipment's verdict with the figures behind it."""
@@ -128,37 +132,51 @@ class Assessment:
     last_event_at: datetime | None
 
 
+# Most shipments of a check share their "now", their timezone and their promise
+# day: these two are computed once per distinct input (pure functions, so
+# caching changes no result).
+_today = lru_cache(maxsize=256)(local_date)
+_end_of_day = lru_cache(maxsize=8192)(end_of_day)
+
+
+def _local_date(moment: datetime, tz: str) -> date:
+    """:func:`~opsctl.calendars.local_date` for a timezone name, by the shortest road."""
+    if moment.tzinfo is None or not isinstance(tz, str):
+        return local_date(moment, tz)  # which refuses a naive moment
+    return moment.astimezone(get_timezone(tz)).date()
+
+
 def promise_date(facts: ShipmentFacts) -> date | None:
     """The promised delivery date: explicit, else order date + standard transit days."""
     if isinstance(facts.promised_by, datetime):
-        return local_date(facts.promised_by, facts.timezone)
+        return _local_date(facts.promised_by, facts.timezone)
     if facts.promised_by is not None:
         return facts.promised_by
     start = facts.placed_at or facts.shipped_at
     if start is None or facts.transit_days_max is None:
         return None
     return facts.calendar.add_business_days(
-        local_date(start, facts.timezone), facts.transit_days_max
+        _local_date(start, facts.timezone), facts.transit_days_max
     )
 
 
 def expected_delivery(facts: ShipmentFacts, timeline: Timeline, today: date) -> date | None:
     """When the parcel should arrive: the carrier's EDD, else last scan + remaining transit."""
     if isinstance(facts.carrier_edd, datetime):
-        return local_date(facts.carrier_edd, facts.timezone)
+        return _local_date(facts.carrier_edd, facts.timezone)
     if facts.carrier_edd is not None:
         return facts.carrier_edd
     calendar = facts.calendar
     if timeline.latest_status is S.OUT_FOR_DELIVERY and timeline.last_scan_at:
-        return local_date(timeline.last_scan_at, facts.timezone)
+        return _local_date(timeline.last_scan_at, facts.timezone)
     if facts.transit_days_max is None:
         return None
     started = timeline.first_scan_at or facts.shipped_at or timeline.label_created_at
     if started is None:
         return None
-    start_day = local_date(started, facts.timezone)
+    start_day = _local_date(started, facts.timezone)
     last = timeline.last_scan_at or started
-    last_day = local_date(last, facts.timezone)
+    last_day = _local_date(last, facts.timezone)
     used = calendar.business_days_between(start_day, last_day)
     remaining = max(facts.transit_days_max - used, 1)
     expected = calendar.add_business_days(last_day, remaining)
@@ -177,9 +195,9 @@ def assess(
     """The verdict of one shipment at the moment ``now`` (see the module docstring)."""
     tz = facts.timezone
     calendar = facts.calendar
-    today = local_date(now, tz)
+    today = _today(now, tz)
     promise = promise_date(facts)
-    deadline = end_of_day(promise, tz) if promise else None
+    deadline = _end_of_day(promise, tz) if promise else None
     if isinstance(facts.promised_by, datetime):  # an exact deadline, not a whole day
         deadline = facts.promised_by
     status = timeline.latest_status
@@ -217,7 +235,7 @@ def assess(
             return result(
                 Verdict.DELIVERED_ON_TIME, f"{where}; no promise to judge", in_flight=False
             )
-        reached_day = local_date(reached, tz)
+        reached_day = _local_date(reached, tz)
         if reached <= deadline:
             return result(
                 Verdict.DELIVERED_ON_TIME, f"{where} {reached_day}", kept=True, in_flight=False
@@ -234,7 +252,7 @@ def assess(
     kept, late_days = None, 0
     if reached is not None and deadline is not None:
         kept = reached <= deadline
-        late_days = 0 if kept else _business_days_late(facts, promise, local_date(reached, tz))
+        late_days = 0 if kept else _business_days_late(facts, promise, _local_date(reached, tz))
     if status is S.ATTEMPT_FAILED:
         reason = _reason(timeline, "delivery attempt failed")
         return result(Verdict.ATTEMPT_FAILED, reason, kept=kept, late_days=late_days)
@@ -247,7 +265,7 @@ def assess(
         if silent >= timedelta(days=limits.lost_days(facts.international)):
             return result(
                 Verdict.LOST,
-                f"no event for {silent.days} days since {local_date(timeline.last_event_at, tz)}",
+                f"no event for {silent.days} days since {_local_date(timeline.last_event_at, tz)}",
             )
 
     if timeline.first_scan_at is None:
@@ -255,16 +273,16 @@ def assess(
         if labelled is None:
             reason = "only unmapped carrier codes" if timeline.unmapped else "no tracking events"
             return result(Verdict.UNKNOWN, reason)
-        waited = calendar.business_days_between(local_date(labelled, tz), today)
+        waited = calendar.business_days_between(_local_date(labelled, tz), today)
         if waited >= limits.stalled_pickup_days:
             return result(
                 Verdict.STALLED_BEFORE_PICKUP,
-                f"label created {local_date(labelled, tz)}, no carrier scan for "
+                f"label created {_local_date(labelled, tz)}, no carrier scan for "
                 f"{waited} business day(s)",
             )
-        return result(Verdict.AWAITING_PICKUP, f"label created {local_date(labelled, tz)}")
+        return result(Verdict.AWAITING_PICKUP, f"label created {_local_date(labelled, tz)}")
 
-    quiet = calendar.business_days_between(local_date(timeline.last_scan_at, tz), today)
+    quiet = calendar.business_days_between(_local_date(timeline.last_scan_at, tz), today)
     if quiet >= limits.stalled_transit_days(facts.international):
         scope = "international" if facts.international else "domestic"
         return result(

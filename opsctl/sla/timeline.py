@@ -32,7 +32,7 @@ CARRIER_SCANS = frozenset(
 REACHED_CUSTOMER = frozenset({S.DELIVERED, S.ATTEMPT_FAILED, S.AVAILABLE_FOR_PICKUP})
 
 #: When two events share a timestamp, the later stage wins as "latest status".
-_STAGE = {
+STAGE_RANK = {
     S.UNKNOWN: 0,
     S.PRE_TRANSIT: 1,
     S.PICKED_UP: 2,
@@ -98,10 +98,11 @@ class Timeline:
                 self.reached_customer_at = at
             if status is S.DELIVERED and (self.delivered_at is None or at < self.delivered_at):
                 self.delivered_at = at
+        latest_at = self.latest_status_at
         if (
-            self.latest_status_at is None
-            or at > self.latest_status_at
-            or (at == self.latest_status_at and _STAGE[status] >= _STAGE[self.latest_status])
+            latest_at is None
+            or at > latest_at
+            or (at == latest_at and STAGE_RANK[status] >= STAGE_RANK[self.latest_status])
         ):
             self.latest_status, self.latest_status_at, self.latest_reason = status, at, reason
 

@@ -1,0 +1,310 @@
+"""Judging the rows of the fast path: DuckDB's values back into facts, timelines, verdicts.
+
+Each row that :mod:`opsctl.sla.bulk` streams from DuckDB holds one shipment,
+its order's columns and its folded events (see :data:`ROW_COLUMNS`).
+:class:`RowJudge` turns each back into exactly the values the loaders would
+have made (timestamps and deadlines are parsed from their text by the
+loaders' own functions), builds the shipment's facts with
+:meth:`~opsctl.sla.facts.FactsBuilder.assemble` and its
+:class:`~opsctl.sla.timeline.Timeline`, and adds the verdict of
+:func:`~opsctl.sla.engine.assess` to a :class:`~opsctl.sla.check.Report`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from opsctl.geo import timezone_for
+from opsctl.model.types import EPOCH, parse_deadline, parse_timestamp
+from opsctl.sla.check import Filters, Report, ShipmentVerdict
+from opsctl.sla.engine import assess
+from opsctl.sla.facts import FactsBuilder
+from opsctl.sla.thresholds import ThresholdPolicy
+from opsctl.sla.timeline import STAGE_RANK, Timeline
+from opsctl.tracking import TrackingStatus
+
+#: Statuses by their tie-break rank: the rank is packed into the key of the latest status.
+STATUSES_BY_RANK = tuple(sorted(STAGE_RANK, key=STAGE_RANK.__getitem__))
+#: ``latest = micros * RANKS + rank``: ranks are below 16.
+RANKS = 16
+
+#: The columns of a row, in order.
+ROW_COLUMNS = (
+    "position",
+    "shipment_id",
+    "order_id",
+    "tracking_number",
+    "profile",  # a JSON array of the columns many shipments share: see PROFILE_COLUMNS
+    "ship_to_latitude",
+    "ship_to_longitude",
+    "shipped_at",
+    "delivered_at",
+    "placed_at",
+    "promised_by",
+    "carrier_edd",
+    "order_promised_by",
+    "events",
+    "unmapped",
+    "first_event",
+    "last_event",
+    "last_zone",
+    "label",
+    "first_scan",
+    "last_scan",
+    "reached",
+    "delivered",
+    "latest",
+    "latest_reason",
+    "faults",  # events outside the fast path's subset, or repeated
+    "naive",  # events whose time has no UTC offset
+    "codes",  # [carrier, raw code] of each unmapped event
+)
+#: The shipment's and order's columns in ``profile``.
+PROFILE_COLUMNS = (
+    "carrier",
+    "service",
+    "location_id",
+    "ship_to_country",  # the shipment's own (extra) column
+    "shipment_channel",  # the shipment's own (extra) column
+    "channel",  # the order's
+    "order_country",
+)
+
+
+class Decoder:
+    """DuckDB's values back into the values the loaders would have made."""
+
+    def __init__(self, timezone_name: str):
+        self.zone: tzinfo = ZoneInfo(timezone_name)
+        self.deadline = lru_cache(maxsize=4096)(self._deadline)
+        self.suffix_zone = lru_cache(maxsize=4096)(self._suffix_zone)
+        self.profile = lru_cache(maxsize=65536)(json.loads)
+
+    def _deadline(self, text: str) -> date | datetime:
+        return parse_deadline(text, self.zone)
+
+    def _suffix_zone(self, suffix: str) -> tzinfo:
+        """The zone of a checked timestamp, from its last six characters."""
+        if suffix.endswith("Z"):
+            return timezone.utc
+        if suffix[0] in "+-":
+            offset = timedelta(hours=int(suffix[1:3]), minutes=int(suffix[4:6]))
+            return timezone(-offset if suffix[0] == "-" else offset)
+        return self.zone  # no offset: the config's timezone
+
+    def timestamp(self, text: str) -> datetime:
+        return parse_timestamp(text, self.zone)
+
+
+class FoldedTimeline(Timeline):
+    """A read-only :class:`Timeline` of DuckDB's fold, its instants made datetimes when read.
+
+    Most verdicts read two or three of a timeline's instants: the others stay
+    microseconds since the epoch, and each reads as the UTC datetime of that
+    instant, equal to the one the loaders' events would have given.
+    ``last_event_at`` (which verdicts show) keeps the offset it was written with.
+    """
+
+    __slots__ = ("_instants",)
+
+    def __init__(
+        self,
+        instants: tuple[int | None, ...],
+        last_event_at: datetime,
+        latest_status: TrackingStatus | None,
+        latest_reason: str | None,
+        events: int,
+        unmapped: int,
+    ):
+        self._instants = instants
+        self.last_event_at, self.latest_status, self.latest_reason = (
+            last_event_at,
+            latest_status,
+            latest_reason,
+        )
+        self.events, self.unmapped = events, unmapped
+
+    def add_status(self, *args: object, **kwargs: object) -> None:
+        """Refused: a folded timeline takes no more events."""
+        raise TypeError("a folded timeline is read-only")
+
+
+#: The instants of a :class:`FoldedTimeline`, in the order of its ``instants``.
+FOLDED_INSTANTS = (
+    "first_event_at",
+    "label_created_at",
+    "first_scan_at",
+    "last_scan_at",
+    "reached_customer_at",
+    "delivered_at",
+    "latest_status_at",
+)
+
+
+def _instant(index: int, name: str) -> property:
+    micro = timedelta(microseconds=1)
+
+    def read(timeline: FoldedTimeline) -> datetime | None:
+        micros = timeline._instants[index]
+        return None if micros is None else EPOCH + micros * micro
+
+    read.__name__ = name
+    return property(read, doc=f"The timeline's ``{name}`` (UTC).")
+
+
+for _index, _name in enumerate(FOLDED_INSTANTS):
+    setattr(FoldedTimeline, _name, _instant(_index, _name))
+
+
+@dataclass
+class EventNotes:
+    """What the rows said about the events file, for the contract checks and the summary."""
+
+    faults: int = 0
+    #: The first and last instants (microseconds) of parcels with times without an offset.
+    naive_span: tuple[int, int] | None = None
+    unmapped: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def note(self, faults: int, naive: int, first: int, last: int, codes) -> None:
+        """Note one timeline's checks."""
+        self.faults += faults
+        if naive:
+            low, high = self.naive_span or (first, last)
+            self.naive_span = min(low, first), max(high, last)
+        if codes:
+            self.unmapped.update((carrier, code) for carrier, code in codes)
+
+    def merge(self, other: EventNotes) -> None:
+        """Add the notes of another part of the same rows."""
+        self.faults += other.faults
+        if other.naive_span is not None:
+            low, high = self.naive_span or other.naive_span
+            self.naive_span = min(low, other.naive_span[0]), max(high, other.naive_span[1])
+        self.unmapped.update(other.unmapped)
+
+
+class RowJudge:
+    """Judges rows of :data:`ROW_COLUMNS` into a report."""
+
+    def __init__(
+        self,
+        *,
+        timezone_name: str,
+        builder: FactsBuilder,
+        policy: ThresholdPolicy,
+        now: datetime,
+        filters: Filters,
+    ):
+        self.decode = Decoder(timezone_name)
+        self.builder, self.now, self.filters = builder, now, filters
+        self.limits_for = lru_cache(maxsize=4096)(policy.for_shipment)
+
+    def judge(self, batches: Iterable[Sequence[tuple]], report: Report) -> EventNotes:
+        """Judge every row of every batch (``fetchmany`` results) into ``report``.
+
+        Rows without a position (events of tracking numbers no shipment has)
+        are only noted.
+        """
+        notes = EventNotes()
+        note = notes.note
+        decode = self.decode
+        deadline, timestamp, suffix_zone, profile_of = (
+            decode.deadline,
+            decode.timestamp,
+            decode.suffix_zone,
+            decode.profile,
+        )
+        now, assemble, keep = self.now, self.builder.assemble, self.filters.keep
+        add, limits_for = report.add, self.limits_for
+        statuses, epoch, micro = STATUSES_BY_RANK, EPOCH, timedelta(microseconds=1)
+        empty = Timeline()
+        for rows in batches:
+            for (
+                position,
+                shipment_id,
+                order_id,
+                tracking_number,
+                profile,
+                latitude,
+                longitude,
+                shipped_at,
+                delivered_at,
+                placed_at,
+                promised_by,
+                carrier_edd,
+                order_promised_by,
+                events,
+                unmapped,
+                first_event,
+                last_event,
+                last_zone,
+                label,
+                first_scan,
+                last_scan,
+                reached,
+                delivered,
+                latest,
+                latest_reason,
+                faults,
+                naive,
+                codes,
+            ) in rows:
+                if faults or naive or codes:
+                    note(faults, naive, first_event, last_event, codes)
+                if position is None:
+                    continue
+                carrier, service, location_id, ship_to_country, ship_channel, channel, country = (
+                    profile_of(profile)
+                )
+                if channel is None:  # a required column of orders: the order is unknown
+                    placed, zone, order_promise = None, None, None
+                else:
+                    placed = timestamp(placed_at)
+                    zone = timezone_for(country, latitude, longitude)
+                    order_promise = deadline(order_promised_by) if order_promised_by else None
+                facts = assemble(
+                    shipment_id,
+                    order_id,
+                    carrier,
+                    service,
+                    tracking_number,
+                    location_id,
+                    timestamp(shipped_at) if shipped_at else None,
+                    deadline(promised_by) if promised_by else None,
+                    deadline(carrier_edd) if carrier_edd else None,
+                    timestamp(delivered_at) if delivered_at else None,
+                    ship_to_country,
+                    ship_channel,
+                    channel,
+                    placed,
+                    country,
+                    zone,
+                    order_promise,
+                )
+                if not keep(facts):
+                    continue
+                if events:
+                    if latest is None:
+                        status = latest_at = None
+                    else:
+                        latest_at, rank = divmod(latest, RANKS)
+                        status = statuses[rank]
+                    timeline = FoldedTimeline(
+                        (first_event, label, first_scan, last_scan, reached, delivered, latest_at),
+                        (epoch + last_event * micro).astimezone(suffix_zone(last_zone)),
+                        status,
+                        latest_reason,
+                        events,
+                        unmapped,
+                    )
+                else:
+                    timeline = empty
+                limits = limits_for(facts.carrier, facts.service, facts.channel)
+                add(position, ShipmentVerdict(facts, assess(facts, timeline, limits, now)))
+        return notes

@@ -1,0 +1,327 @@
+"""The fast path of `opsctl sla check` (DuckDB reads the files): same verdicts, same errors.
+
+Every test runs the check twice, directly and through the loaders
+(``OPSCTL_SLA_ENGINE=python``), and wants the same output, or the same error
+with the same exit code. ``-vv`` says which path ran: the fast path logs its
+steps, a declined run why the loaders read the files.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("duckdb")
+
+from opsctl.model.types import EPOCH, parse_timestamp
+from opsctl.sla import bulk
+from opsctl.sla.bulkfiles import epoch_micros, sql_text, zone_rules_agree
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+DEMO_AS_OF = "2026-11-02T09:00Z"
+FAST = "sla: shipments judged in"
+DECLINED = "reading the files with the loaders"
+PYTHON = {"OPSCTL_SLA_ENGINE": "python"}
+
+
+def both(opsctl_run, *args: str):
+    """Run ``opsctl -vv ARGS`` on the fast path and on the loaders' path."""
+    return opsctl_run("-vv", *args), opsctl_run("-vv", *args, env=PYTHON)
+
+
+def same_output(fast, slow) -> None:
+    assert (fast.exit_code, fast.stdout) == (slow.exit_code, slow.stdout)
+
+
+# -- the demo shop ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ("--all",),
+        ("--by", "channel", "--by", "service"),
+        ("--verdict", "late", "--carrier", "dhl", "--channel", "amazon"),
+        ("--since", "2026-10-20", "--fail-on", "late,stalled", "--max-rate", "0.05"),
+    ],
+)
+def test_demo_shop_gives_identical_verdicts(opsctl_run, options):
+    config = str(FIXTURES / "opsctl.toml")
+    fast, slow = both(
+        opsctl_run,
+        "--config",
+        config,
+        "sla",
+        "check",
+        "--as-of",
+        DEMO_AS_OF,
+        *options,
+        "--format",
+        "json",
+    )
+    assert FAST in fast.stderr and FAST not in slow.stderr
+    same_output(fast, slow)
+    assert fast.json()["summary"]["shipments"] > 2000 if options == ("--all",) else True
+
+
+def test_parts_judged_in_forked_processes_give_identical_verdicts(opsctl_run, monkeypatch):
+    monkeypatch.setattr(bulk, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(bulk, "BATCH_ROWS", 100)
+    monkeypatch.setattr(bulk, "_processes", lambda: 3)
+    config = str(FIXTURES / "opsctl.toml")
+    fast, slow = both(
+        opsctl_run,
+        "--config",
+        config,
+        "sla",
+        "check",
+        "--as-of",
+        DEMO_AS_OF,
+        "--all",
+        "--format",
+        "json",
+    )
+    assert FAST in fast.stderr
+    same_output(fast, slow)
+
+
+def test_csv_events_give_identical_verdicts(opsctl_run, opsctl_env):
+    events = [json.loads(line) for line in (FIXTURES / "tracking_events.ndjson").open()]
+    names = [
+        "tracking_number",
+        "carrier",
+        "occurred_at",
+        "status",
+        "raw_code",
+        "description",
+        "location",
+        "reason",
+    ]
+    lines = [",".join(names)]
+    for event in events:
+        cells = [str(event.get(name) or "") for name in names]
+        lines.append(",".join(f'"{c}"' if "," in c else c for c in cells))
+    (opsctl_env / "events.csv").write_text("\n".join(lines) + "\n")
+    config = str(FIXTURES / "opsctl.toml")
+    fast, slow = both(
+        opsctl_run,
+        "--config",
+        config,
+        "sla",
+        "check",
+        "--as-of",
+        DEMO_AS_OF,
+        "--events",
+        "events.csv",
+        "--all",
+        "--format",
+        "json",
+    )
+    assert FAST in fast.stderr
+    same_output(fast, slow)
+
+
+# -- a small shop, written by hand --------------------------------------------------------
+
+CONFIG = """\
+[defaults]
+timezone = "Europe/London"
+
+[data]
+locations = "locations.csv"
+carrier_services = "carrier_services.csv"
+orders = "orders.csv"
+shipments = "shipments.csv"
+tracking_events = "events.csv"
+"""
+FILES = {
+    "locations.csv": """\
+        location_id,country,timezone,calendar
+        leeds,GB,Europe/London,GB-ENG
+        """,
+    "carrier_services.csv": """\
+        carrier,service,origin_country,dest_country,transit_days_max,currency,calendar
+        royalmail,standard,GB,GB,2,GBP,GB-ENG
+        """,
+    "orders.csv": """\
+        order_id,channel,placed_at,currency,ship_to_country,promised_by
+        O-1,web,2026-10-22T09:00,GBP,GB,2026-10-26
+        O-2,amazon,2026-10-22T09:00+01:00,GBP,GB,
+        O-3,web,2026-10-23T10:00Z,GBP,GB,2026-10-27
+        """,
+    "shipments.csv": """\
+        shipment_id,order_id,carrier,tracking_number,service,location_id,shipped_at
+        S-1,O-1,royalmail,RM1,standard,leeds,2026-10-22T14:00
+        S-2,O-2,royalmail,RM2,standard,leeds,2026-10-22T14:00+01:00
+        S-3,O-3,royalmail,RM3,standard,leeds,2026-10-23T15:00Z
+        """,
+}
+#: Times without an offset are read in Europe/London, where 01:30 on 25 October 2026
+#: happens twice (the first time is meant) and 28 October is a Wednesday.
+EVENTS = """\
+    tracking_number,occurred_at,status,raw_code,carrier,reason
+    RM1,2026-10-22T17:00,picked_up,,royalmail,
+    RM1,2026-10-25T01:30,in_transit,,royalmail,
+    RM1,2026-10-26T23:30,delivered,,royalmail,
+    RM2,2026-10-22T17:00+01:00,picked_up,,royalmail,
+    RM2,2026-10-23T08:00:00.250+01:00,exception,,royalmail,address incomplete
+    RM3,2026-10-23T16:00:00Z,pre_transit,,royalmail,
+    RM3,2026-10-24T09:00:00.000001Z,,ZZ9,royalmail,
+    RM9,2026-10-24T09:00Z,in_transit,,royalmail,
+    """
+AS_OF = "2026-10-28T12:00Z"
+
+
+@pytest.fixture
+def shop(opsctl_env):
+    (opsctl_env / "opsctl.toml").write_text(CONFIG)
+    for name, text in {**FILES, "events.csv": EVENTS}.items():
+        (opsctl_env / name).write_text(textwrap.dedent(text))
+    return opsctl_env
+
+
+def check(opsctl_run, *options: str):
+    return both(opsctl_run, "sla", "check", "--as-of", AS_OF, "--all", "-f", "json", *options)
+
+
+def test_times_without_offset_are_read_in_the_config_timezone(shop, opsctl_run):
+    fast, slow = check(opsctl_run)
+    assert FAST in fast.stderr
+    same_output(fast, slow)
+    rows = {row["shipment_id"]: row for row in fast.json()["shipments"]}
+    # Delivered at 23:30 on the promised day, London time: on time, shown as written.
+    assert rows["S-1"]["verdict"] == "delivered_on_time"
+    assert rows["S-1"]["last_event_at"] == "2026-10-26T23:30:00+00:00"
+    assert rows["S-2"]["reason"] == "carrier exception: address incomplete"
+    assert fast.json()["unmapped_codes"] == [
+        {"carrier": "royalmail", "raw_code": "ZZ9", "events": 1}
+    ]
+
+
+def append(shop: Path, name: str, line: str) -> None:
+    with (shop / name).open("a") as handle:
+        handle.write(line + "\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "message"),
+    [
+        ("events.csv", "RM1,2026-10-27T10:00Z,lost_forever,,royalmail,", "'lost_forever' is not"),
+        ("events.csv", "RM1,2026-02-31T10:00Z,delivered,,royalmail,", "'2026-02-31T10:00Z'"),
+        ("events.csv", "RM1,2026-10-22T17:00,picked_up,,royalmail,", "is a duplicate"),
+        ("events.csv", "RM1,2026-10-27T10:00Z,,,royalmail,", "needs a status or a raw_code"),
+        ("shipments.csv", "S-1,O-3,royalmail,RM3,standard,leeds,", "is a duplicate"),
+        ("shipments.csv", "S-4,O-3,royalmail,RM4,standard,leeds,yesterday", "'yesterday'"),
+        ("orders.csv", "O-4,web,2026-10-23T10:00Z,GBP,gb,", "'gb' is not"),
+    ],
+)
+def test_a_bad_row_gives_the_loaders_error(shop, opsctl_run, name, line, message):
+    append(shop, name, line)
+    fast, slow = check(opsctl_run)
+    fast.assert_exit(3)
+    assert DECLINED in fast.stderr
+    assert message in fast.stderr
+    assert fast.stderr.splitlines()[-1] == slow.stderr.splitlines()[-1]
+
+
+def test_a_missing_column_gives_the_loaders_error(shop, opsctl_run):
+    text = (shop / "events.csv").read_text().replace("occurred_at", "occured_at")
+    (shop / "events.csv").write_text(text)
+    fast, slow = check(opsctl_run)
+    fast.assert_exit(3)
+    assert "occurred_at: missing required column" in fast.stderr
+    assert fast.stderr.splitlines()[-1] == slow.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("line", "declined"),
+    [
+        ("RM1,2026-10-27 10:00:00,in_transit,,royalmail,", False),  # a space for the T
+        ("RM1,2026-10-27T10:00:00+0100,in_transit,,royalmail,", True),  # another offset form
+        ("RM1,2026-10-27T10:00:00.1Z,in_transit,,royalmail,", True),  # one decimal
+    ],
+)
+def test_other_timestamp_forms_give_the_same_verdicts(shop, opsctl_run, line, declined):
+    append(shop, "events.csv", line)
+    fast, slow = check(opsctl_run)
+    assert (DECLINED in fast.stderr) is declined
+    same_output(fast, slow)
+
+
+def test_ndjson_events_with_numbers_go_to_the_loaders(shop, opsctl_run):
+    events = [
+        {"tracking_number": "RM1", "occurred_at": "2026-10-22T17:00", "status": "picked_up"},
+        {"tracking_number": "RM2", "occurred_at": "2026-10-22T17:00Z", "raw_code": 42},
+    ]
+    (shop / "events.ndjson").write_text("".join(json.dumps(e) + "\n" for e in events))
+    fast, slow = check(opsctl_run, "--events", "events.ndjson")
+    assert DECLINED in fast.stderr
+    same_output(fast, slow)
+
+
+def test_skipping_bad_rows_uses_the_loaders(shop, opsctl_run):
+    append(shop, "events.csv", "RM1,2026-10-27T10:00Z,lost_forever,,royalmail,")
+    fast, slow = check(opsctl_run, "--on-bad-rows", "skip")
+    assert FAST not in fast.stderr
+    same_output(fast, slow)
+
+
+def test_orders_with_their_lines_go_to_the_loaders(shop, opsctl_run):
+    (shop / "orders.csv").write_text(
+        "order_id,channel,placed_at,currency,ship_to_country,sku,quantity,unit_price\n"
+        "O-1,web,2026-10-22T09:00,GBP,GB,SKU-1,1,9.99\n"
+    )
+    fast, slow = check(opsctl_run)
+    assert DECLINED in fast.stderr
+    same_output(fast, slow)
+
+
+# -- times without an offset -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Australia/Lord_Howe"])
+def test_sql_reads_local_times_as_python_does_across_clock_changes(zone):
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute(f"SET TimeZone = {sql_text(zone)}")
+    assert zone_rules_agree(connection, zone, 2026, 2026)
+    walls = ["2026-03-29T01:30", "2026-10-25T01:30:00", "2026-11-01T01:45:00.500"]
+    walls += ["2026-04-05T01:45", "2026-10-04T02:15"]  # Lord Howe's half hours
+    for wall in walls:
+        (micros,) = connection.execute(f"SELECT {epoch_micros(sql_text(wall))}").fetchone()
+        expected = (parse_timestamp(wall, _zone(zone)) - EPOCH) // timedelta(microseconds=1)
+        assert micros == expected, wall
+
+
+def _zone(name: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def test_zone_rules_disagreement_is_noticed(monkeypatch):
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'Europe/London'")
+    # Python with Paris's rules against DuckDB with London's: an hour apart all year.
+    monkeypatch.setattr("opsctl.model.types.parse_timestamp", lambda text, tz: _paris(text))
+    assert not zone_rules_agree(connection, "Europe/London", 2026, 2026)
+
+
+def _paris(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=_zone("Europe/Paris"))
+
+
+def test_duckdb_out_of_memory_warns_and_uses_the_loaders(shop, opsctl_run, monkeypatch):
+    monkeypatch.setattr(bulk, "MEMORY_LIMIT_MB", 1)
+    fast, slow = check(opsctl_run)
+    assert "opsctl: warning: reading the files with the loaders, which is much slower" in (
+        fast.stderr
+    )
+    same_output(fast, slow)
