@@ -112,6 +112,7 @@ SECTION_MODULES: dict[str, str] = {
     "notify": "opsctl.sla.settings",
     "routing": "opsctl.routing.settings",
     "sla": "opsctl.sla.settings",
+    "track": "opsctl.sync.settings",
 }
 
 
