@@ -52,3 +52,16 @@ def run_opsctl(
         cwd=cwd,
         timeout=timeout,
     )
+
+
+def skip_without(reason: str) -> None:
+    """Skip a test whose optional tool (Chromium, Playwright) is missing.
+
+    CI sets ``OPSCTL_REQUIRE_BROWSER=1``: there a missing tool fails the test, so a
+    broken install can never pass as a skip.
+    """
+    import pytest
+
+    if os.environ.get("OPSCTL_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}, and OPSCTL_REQUIRE_BROWSER=1 requires it")
+    pytest.skip(reason)
