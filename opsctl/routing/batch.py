@@ -1,0 +1,340 @@
+"""One routing run: inputs in, decisions and their summary out, with no side effects.
+
+:func:`route` is the whole decision, a pure function of its inputs: the same
+orders, lines, stock, network and rules always give the same decisions. The
+command line (``opsctl.commands.route``) only reads the inputs and prints or
+records the result.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from opsctl.model import CarrierService, Location, Order, OrderLine, StockLevel
+from opsctl.routing.allocator import Allocator
+from opsctl.routing.geo import PostalCodes
+from opsctl.routing.model import BACKORDERED, CENT, HELD, ROUTED, Decision, Item, Request
+from opsctl.routing.network import Network
+from opsctl.routing.planner import Planner
+from opsctl.routing.resources import Resources
+from opsctl.routing.rules import RoutingSettings
+from opsctl.routing.ruleset import RuleSet
+from opsctl.routing.strategies import RoutingStrategy
+
+#: Orders in any other status (cancelled, shipped, ...) are not routed.
+ROUTABLE_STATUS = "open"
+
+
+@dataclass
+class RoutingInputs:
+    """What a routing run reads: the network, the stock and the orders."""
+
+    locations: Sequence[Location]
+    carrier_services: Sequence[CarrierService]
+    stock: Sequence[StockLevel]
+    orders: Sequence[Order]
+    lines: Sequence[OrderLine]
+    #: Units already reserved by earlier runs, per (location_id, sku).
+    reserved: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    #: Shipments already planned by earlier runs, per (location_id, ship day).
+    load: Mapping[tuple[str, date], int] = field(default_factory=dict)
+    postal_codes: PostalCodes | None = None
+
+
+@dataclass
+class LocationLoad:
+    """What one location ships in a run."""
+
+    location_id: str
+    orders: int = 0
+    shipments: int = 0
+    units: int = 0
+    cost: Decimal = Decimal(0)
+    busiest_day: date | None = None
+    busiest_day_shipments: int = 0
+    daily_capacity: int | None = None
+
+
+@dataclass
+class Summary:
+    """The outcome of a run in numbers (the ``summary`` of the JSON output)."""
+
+    currency: str
+    orders: int = 0
+    routed: int = 0
+    split: int = 0
+    backordered: int = 0
+    held: int = 0
+    skipped: int = 0
+    shipments: int = 0
+    with_promise: int = 0
+    promises_kept: int = 0
+    promises_at_risk: int = 0
+    total_cost: Decimal = Decimal(0)
+    load: list[LocationLoad] = field(default_factory=list)
+
+    @property
+    def cost_per_order(self) -> Decimal:
+        return (self.total_cost / self.routed).quantize(CENT) if self.routed else Decimal(0)
+
+    def metrics(self) -> dict[str, Decimal]:
+        """The numbers replay compares and guardrails bound."""
+        return {
+            "routed": Decimal(self.routed),
+            "promises_kept": Decimal(self.promises_kept),
+            "promises_at_risk": Decimal(self.promises_at_risk),
+            "backordered": Decimal(self.backordered),
+            "held": Decimal(self.held),
+            "split": Decimal(self.split),
+            "total_cost": self.total_cost,
+            "cost_per_order": self.cost_per_order,
+        }
+
+
+@dataclass
+class RoutingRun:
+    """A finished run: every decision, with what made it (kept for ``--explain``)."""
+
+    decisions: list[Decision]
+    skipped: list[Order]
+    settings: RoutingSettings
+    network: Network
+    rules: RuleSet
+    allocator: Allocator
+    inputs: RoutingInputs
+
+    def summary(self) -> Summary:
+        return summarise(self.decisions, self.skipped, self.settings, self.network)
+
+
+def build_requests(
+    orders: Iterable[Order],
+    lines: Iterable[OrderLine],
+    settings: RoutingSettings,
+    network: Network,
+    *,
+    tz: tzinfo,
+    as_of: datetime | None = None,
+) -> tuple[list[Request], list[Order]]:
+    """The routable orders as requests (in input order), and the orders skipped by status.
+
+    ``tz`` reads a ``promised_by`` timestamp as a day; ``as_of`` is the
+    earliest moment an order can be processed (default: when it was placed).
+    """
+    lines_of: dict[str, list[OrderLine]] = defaultdict(list)
+    for line in lines:
+        lines_of[line.order_id].append(line)
+    needs_value = any(rule.uses_value for rule in settings.rules)
+    needs_tags = any(
+        criteria.tags is not None
+        for rule in settings.rules
+        for criteria in (rule.when, rule.unless)
+        if criteria is not None
+    )
+    requests, skipped = [], []
+    zero = Decimal(0)
+    for order in orders:
+        if order.status != ROUTABLE_STATUS:
+            skipped.append(order)
+            continue
+        order_lines = tuple(lines_of.get(order.order_id, ()))
+        units: dict[str, int] = {}
+        weight = zero
+        for line in order_lines:
+            units[line.sku] = units.get(line.sku, 0) + line.quantity
+            if line.weight_kg is not None:
+                weight += line.weight_kg * line.quantity
+        value = None
+        if (
+            needs_value
+            or order.currency in settings.exchange_rates
+            or (order.currency == settings.currency)
+        ):
+            value = sum((line.unit_price * line.quantity for line in order_lines), zero)
+            if order.currency != settings.currency:
+                value = (value * settings.rate(order.currency)).quantize(CENT)
+        promise = order.promised_by
+        if isinstance(promise, datetime):
+            promise = promise.astimezone(tz).date()
+        request = Request(
+            order=order,
+            lines=order_lines,
+            weight=weight,
+            value=value,
+            promise=promise,
+            start=max(order.placed_at, as_of) if as_of is not None else order.placed_at,
+            destination=network.destination(
+                order.ship_to_country,
+                order.ship_to_postal_code,
+                order.ship_to_latitude,
+                order.ship_to_longitude,
+            ),
+            units=tuple(units.items()),
+            items=tuple(Item(line.line_id, line.sku, line.quantity) for line in order_lines),
+        )
+        if needs_tags:
+            request.tags = _tags(request)
+        requests.append(request)
+    return requests, skipped
+
+
+def _tags(request: Request) -> tuple[str, ...]:
+    tags: list[str] = []
+    for value in request.column_values("tags"):
+        if isinstance(value, str):
+            tags += [tag.strip() for tag in value.replace(",", ";").split(";") if tag.strip()]
+        elif isinstance(value, list):
+            tags += [str(tag) for tag in value]
+    return tuple(dict.fromkeys(tags))
+
+
+def route(
+    inputs: RoutingInputs,
+    settings: RoutingSettings,
+    strategies: Mapping[str, RoutingStrategy],
+    *,
+    tz: tzinfo,
+    as_of: datetime | None = None,
+    optimise: bool = True,
+) -> RoutingRun:
+    """Route every open order of ``inputs`` with ``settings``; nothing is written anywhere.
+
+    ``optimise=False`` routes order by order in fair order (no relaxation, repair or
+    improvement), to compare with.
+    """
+    network = Network(inputs.locations, inputs.carrier_services, settings, inputs.postal_codes)
+    rules = RuleSet(settings, network, strategies)
+    stock: Counter[tuple[str, str]] = Counter()
+    for level in inputs.stock:
+        stock[(level.location_id, level.sku)] += level.available
+    for key, units in inputs.reserved.items():
+        stock[key] -= units
+    resources = Resources(stock, inputs.load)
+    requests, skipped = build_requests(
+        inputs.orders, inputs.lines, settings, network, tz=tz, as_of=as_of
+    )
+    allocator = Allocator(rules, Planner(network, resources), optimise=optimise)
+    decisions = allocator.run(requests)
+    return RoutingRun(decisions, skipped, settings, network, rules, allocator, inputs)
+
+
+def summarise(
+    decisions: Iterable[Decision],
+    skipped: Sequence[Order],
+    settings: RoutingSettings,
+    network: Network,
+) -> Summary:
+    """Count a run's outcome: orders by status, promises, cost and load per location."""
+    summary = Summary(currency=settings.currency, skipped=len(skipped))
+    loads = {
+        site_id: LocationLoad(site_id, daily_capacity=site.capacity)
+        for site_id, site in network.sites.items()
+    }
+    per_day: Counter[tuple[str, date]] = Counter()
+    for decision in decisions:
+        summary.orders += 1
+        if decision.request.promise is not None:
+            summary.with_promise += 1
+            if decision.promise_kept:
+                summary.promises_kept += 1
+            else:
+                summary.promises_at_risk += 1
+        if decision.status == BACKORDERED:
+            summary.backordered += 1
+        elif decision.status == HELD:
+            summary.held += 1
+        elif decision.status == ROUTED and decision.plan is not None:
+            summary.routed += 1
+            summary.split += decision.plan.split
+            summary.total_cost += decision.plan.cost
+            for shipment in decision.plan.shipments:
+                load = loads[shipment.site.location_id]
+                load.shipments += 1
+                load.units += sum(item.quantity for item in shipment.items)
+                load.cost += shipment.cost_value
+                per_day[(load.location_id, shipment.ship_date)] += 1
+            for site_id in {s.site.location_id for s in decision.plan.shipments}:
+                loads[site_id].orders += 1
+    summary.shipments = sum(load.shipments for load in loads.values())
+    summary.total_cost = summary.total_cost.quantize(CENT)
+    for (site_id, day), count in sorted(per_day.items()):
+        load = loads[site_id]
+        if count > load.busiest_day_shipments:
+            load.busiest_day, load.busiest_day_shipments = day, count
+    for load in loads.values():
+        load.cost = load.cost.quantize(CENT)
+    summary.load = list(loads.values())
+    return summary
+
+
+def decision_document(decision: Decision) -> dict[str, Any]:
+    """One order's decision in the JSON shape ``docs/routing.md`` documents."""
+    plan = decision.plan
+    request = decision.request
+    return {
+        "order_id": decision.order_id,
+        "status": decision.status,
+        "rule": decision.rule.name if decision.rule else None,
+        "promised_by": request.promise,
+        "promise_kept": decision.promise_kept,
+        "expected_delivery": plan.delivery if plan else None,
+        "cost": plan.cost.quantize(CENT) if plan else None,
+        "shipments": [
+            {
+                "location_id": s.site.location_id,
+                "carrier": s.lane.carrier,
+                "service": s.lane.name,
+                "ship_date": s.ship_date,
+                "expected_delivery": s.delivery,
+                "cost": s.cost,
+                "currency": s.lane.currency,
+                "weight_kg": s.weight,
+                "promise_kept": s.on_time,
+                "lines": [
+                    {"line_id": i.line_id, "sku": i.sku, "quantity": i.quantity} for i in s.items
+                ],
+            }
+            for s in (plan.shipments if plan else ())
+        ],
+        "reason": decision.reason,
+        "short": [
+            {"sku": s.sku, "quantity": s.quantity, "available": s.available} for s in decision.short
+        ],
+    }
+
+
+def summary_document(summary: Summary) -> dict[str, Any]:
+    """The run's summary in the JSON shape ``docs/routing.md`` documents."""
+    return {
+        "orders": summary.orders,
+        "routed": summary.routed,
+        "split": summary.split,
+        "backordered": summary.backordered,
+        "held": summary.held,
+        "skipped": summary.skipped,
+        "shipments": summary.shipments,
+        "with_promise": summary.with_promise,
+        "promises_kept": summary.promises_kept,
+        "promises_at_risk": summary.promises_at_risk,
+        "total_cost": summary.total_cost,
+        "cost_per_order": summary.cost_per_order,
+        "currency": summary.currency,
+        "load": [
+            {
+                "location_id": load.location_id,
+                "orders": load.orders,
+                "shipments": load.shipments,
+                "units": load.units,
+                "cost": load.cost,
+                "busiest_day": load.busiest_day,
+                "busiest_day_shipments": load.busiest_day_shipments,
+                "daily_capacity": load.daily_capacity,
+            }
+            for load in summary.load
+        ],
+    }

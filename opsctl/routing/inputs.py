@@ -1,0 +1,86 @@
+"""Gathering what a routing run reads, from data files or the state store.
+
+Records come through :class:`opsctl.datasets.Dataset` (files given on the
+command line, else the config's ``[data]`` files, or the state store with
+``--from-store``), so routing reads exactly what every other command reads.
+An orders file whose rows also carry line columns gives the lines too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from opsctl.datasets import Dataset
+from opsctl.errors import DataError
+from opsctl.model import Location, Order, OrderLine, StockLevel
+from opsctl.routing.batch import RoutingInputs
+from opsctl.routing.geo import PostalCodes
+from opsctl.routing.ledger import AllocationLedger
+
+#: Command-line option of each entity routing reads.
+OPTIONS = {
+    "locations": "--locations",
+    "carrier_services": "--carrier-services",
+    "stock": "--stock",
+    "orders": "--orders",
+    "order_lines": "--lines",
+}
+
+
+def read_inputs(
+    data: Dataset,
+    *,
+    ledger: AllocationLedger | None = None,
+    placed_since: datetime | None = None,
+    placed_until: datetime | None = None,
+    postal_codes: str | Path | None = None,
+) -> RoutingInputs:
+    """The inputs of a run.
+
+    Orders placed before ``placed_since`` or at/after ``placed_until`` are
+    left out. With a ``ledger`` (``--apply``), orders it has already routed
+    are left out too, and what earlier runs reserved counts against stock
+    and capacity. Stock naming an unknown location is a :class:`DataError`.
+    """
+    orders: list[Order] = []
+    lines: list[OrderLine] = []
+    for record in data.records("orders", option=OPTIONS["orders"]):
+        (orders if isinstance(record, Order) else lines).append(record)
+    routed = ledger.routed_order_ids() if ledger is not None else set()
+    orders = [
+        order
+        for order in orders
+        if order.order_id not in routed
+        and (placed_since is None or order.placed_at >= placed_since)
+        and (placed_until is None or order.placed_at < placed_until)
+    ]
+    wanted = {order.order_id for order in orders}
+    lines += data.records("order_lines", required=False, option=OPTIONS["order_lines"])
+    inputs = RoutingInputs(
+        locations=list(data.records("locations", option=OPTIONS["locations"])),
+        carrier_services=list(data.records("carrier_services", option=OPTIONS["carrier_services"])),
+        stock=list(data.records("stock", option=OPTIONS["stock"])),
+        orders=orders,
+        lines=[line for line in lines if line.order_id in wanted],
+        reserved=ledger.open_reservations() if ledger is not None else {},
+        load=ledger.planned_load() if ledger is not None else {},
+        postal_codes=PostalCodes.read_csv(postal_codes) if postal_codes else None,
+    )
+    check_references(inputs.locations, inputs.stock, data.file("stock") or "stock")
+    return inputs
+
+
+def check_references(
+    locations: Iterable[Location], stock: Iterable[StockLevel], source: str
+) -> None:
+    """Stock must name known locations: routing would otherwise lose it silently."""
+    known = {location.location_id for location in locations}
+    unknown = sorted({level.location_id for level in stock} - known)
+    if unknown:
+        raise DataError(
+            f"stock names location(s) the locations data does not have: {', '.join(unknown[:5])}",
+            source=source,
+            column="location_id",
+        )
