@@ -26,6 +26,14 @@ log = logging.getLogger("opsctl")
 
 #: name -> ("module:attribute", one-line help shown by ``opsctl --help``)
 BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
+    "carriers": (
+        "opsctl.commands.carriers:carriers",
+        "Show the carriers plugins provide, their status codes and unmapped codes.",
+    ),
+    "checkout": (
+        "opsctl.commands.checkout:checkout",
+        "Audit a checkout's friction the way Lighthouse audits a page.",
+    ),
     "completion": ("opsctl.commands.completion:completion", "Print the shell completion script."),
     "config": ("opsctl.commands.config:config", "Show and check the configuration."),
     "db": ("opsctl.commands.db:db", "Create, migrate and inspect the state store."),
@@ -33,8 +41,21 @@ BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
         "opsctl.commands.ingest:ingest",
         "Load data files into the state store, upserting records by natural key.",
     ),
+    "kpi": ("opsctl.commands.kpi:kpi", "Compute, export and track fulfilment KPIs."),
     "plugins": ("opsctl.commands.plugins:plugins", "List plugins and what each one provides."),
+    "report": (
+        "opsctl.commands.report:report",
+        "Write a one-file HTML report of fulfilment KPIs that people can read.",
+    ),
+    "route": (
+        "opsctl.commands.route:route",
+        "Route orders to locations and carrier services by rules, keeping promises.",
+    ),
     "sla": ("opsctl.commands.sla:sla", "Watch shipments against their delivery promises."),
+    "track": (
+        "opsctl.commands.track:track",
+        "Keep the state store's tracking events up to date from the carriers.",
+    ),
 }
 
 

@@ -64,3 +64,45 @@ def register_review_sources(register):
 @hookspec
 def register_notifiers(register):
     """Register notifiers: objects that deliver notifications (NDJSON, webhook, e-mail...)."""
+
+
+@hookspec
+def register_checkout_audits(register):
+    """Register checkout audits: :class:`opsctl.checkout.audit.Audit` objects.
+
+    Each audit has a unique ``id`` (its name), a title, a description citing
+    the figure it rests on, a weight in the checkout-friction score and an
+    ``evaluate(context)`` that returns an ``Outcome`` (a score from 0 to 1 with
+    evidence) or ``NotApplicable`` when its input is missing. ``opsctl
+    checkout audit`` runs every registered audit; opsctl's own audits come
+    from the first-party plugin ``checkout-audits`` through this same hook.
+    """
+
+
+@hookspec
+def register_kpis(register):
+    """Register KPIs: :class:`opsctl.kpi.Kpi` definitions.
+
+    A KPI has a unique ``name``, a kind (ratio, duration, count, amount or
+    score), a unit in base units (seconds, ratios from 0 to 1), a one-line
+    definition naming the standard it follows, the inputs and columns it
+    needs, the dimensions it can be cut by, and its formula: one SQL
+    aggregate over a fact table of :mod:`opsctl.kpi.facts`. ``opsctl kpi``
+    and ``opsctl report`` compute every registered KPI; opsctl's own
+    catalogue comes from the first-party plugin ``kpis`` through this hook.
+    """
+
+
+@hookspec
+def register_routing_strategies(register):
+    """Register routing strategies: objects that rank the plans that can serve an order.
+
+    A strategy has a unique ``name`` (the value of ``strategy`` in a
+    ``[[routing.rules]]`` table), a one-line ``description`` and a
+    ``key(plan, request, rule)`` method returning a tuple: the plan with the
+    smallest key wins, ties broken by :func:`opsctl.routing.strategies.tie_break`.
+    It must be a pure function of its arguments; set ``uses_distance = True``
+    when it reads ``shipment.distance_km``. opsctl's own strategies
+    (``cheapest-on-time``, ``nearest``, ``priority``, ``fewest-shipments``) come
+    from the first-party plugin ``routing-strategies`` through this same hook.
+    """

@@ -40,6 +40,9 @@ REGISTER_HOOKS: dict[str, str] = {
     "register_marketplaces": "marketplaces",
     "register_review_sources": "review_sources",
     "register_notifiers": "notifiers",
+    "register_checkout_audits": "checkout_audits",
+    "register_kpis": "kpis",
+    "register_routing_strategies": "routing_strategies",
 }
 
 #: What each kind is called in messages ("two plugins register the carrier 'dhl'").
@@ -48,6 +51,9 @@ KIND_NOUNS: dict[str, str] = {
     "marketplaces": "marketplace",
     "review_sources": "review source",
     "notifiers": "notifier",
+    "checkout_audits": "checkout audit",
+    "kpis": "KPI",
+    "routing_strategies": "routing strategy",
     "commands": "command",
 }
 

@@ -12,7 +12,12 @@ import abc
 import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from opsctl.routing.ledger import AllocationLedger
+    from opsctl.store.kpi import KpiSnapshots
+    from opsctl.store.tracking import TrackingLedger
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,18 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def notifications(self) -> NotificationLedger:
         """The ledger of notifications sent (see :class:`NotificationLedger`)."""
+
+    @abc.abstractmethod
+    def tracking_ledger(self) -> TrackingLedger:
+        """Polling state of ``opsctl track sync`` (see :mod:`opsctl.store.tracking`)."""
+
+    @abc.abstractmethod
+    def kpi_snapshots(self) -> KpiSnapshots:
+        """KPI values per period of ``opsctl kpi snapshot`` (see :mod:`opsctl.store.kpi`)."""
+
+    @abc.abstractmethod
+    def routing_ledger(self) -> AllocationLedger:
+        """Allocations recorded by ``opsctl route --apply`` (see :mod:`opsctl.routing.ledger`)."""
 
     @abc.abstractmethod
     def close(self) -> None:

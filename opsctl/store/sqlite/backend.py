@@ -19,7 +19,9 @@ from typing import Any
 from opsctl.errors import LockHeldError, UsageError
 from opsctl.model.schema import canonical_text
 from opsctl.store.base import Migration, MissingParent, NotificationLedger, Repository, Store
+from opsctl.store.sqlite.kpi import SqliteKpiSnapshots
 from opsctl.store.sqlite.migrations import MIGRATIONS
+from opsctl.store.sqlite.tracking import SqliteTrackingLedger
 from opsctl.store.tables import REFERENCES, TABLES, Table
 
 #: Records per ``executemany`` call.
@@ -201,6 +203,18 @@ class SqliteStore(Store):
 
     def notifications(self) -> SqliteNotificationLedger:
         return SqliteNotificationLedger(self)
+
+    def tracking_ledger(self) -> SqliteTrackingLedger:
+        return SqliteTrackingLedger(self)
+
+    def kpi_snapshots(self) -> SqliteKpiSnapshots:
+        return SqliteKpiSnapshots(self)
+
+    def routing_ledger(self):
+        # Imported here: the routing model is only needed by `opsctl route`.
+        from opsctl.store.sqlite.routing import SqliteAllocationLedger
+
+        return SqliteAllocationLedger(self)
 
     def integrity_problems(self) -> list[str]:
         """What ``PRAGMA integrity_check`` finds (empty when the file is sound)."""

@@ -206,8 +206,86 @@ NOTIFICATION_TABLES = (
     """,
 )
 
+#: Per-shipment polling state of ``opsctl track sync`` (see ``opsctl.store.tracking``).
+TRACKING_POLL_TABLES = (
+    """
+    CREATE TABLE tracking_polls (
+        shipment_id TEXT NOT NULL,
+        carrier TEXT NOT NULL,
+        tracking_number TEXT NOT NULL,
+        first_polled_at TEXT,
+        last_polled_at TEXT,
+        next_poll_at TEXT,
+        failures INTEGER NOT NULL,
+        final INTEGER NOT NULL,
+        final_reason TEXT,
+        problem TEXT,
+        PRIMARY KEY (shipment_id)
+    ) WITHOUT ROWID
+    """,
+)
+
+#: KPI values per period, written by ``opsctl kpi snapshot`` (see ``opsctl.store.kpi``).
+KPI_SNAPSHOT_TABLES = (
+    """
+    CREATE TABLE kpi_snapshots (
+        kpi TEXT NOT NULL,
+        grain TEXT NOT NULL,
+        period TEXT NOT NULL,
+        period_start TEXT NOT NULL,
+        period_end TEXT NOT NULL,
+        dimensions TEXT NOT NULL,
+        value TEXT,
+        unit TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        reason TEXT,
+        as_of TEXT NOT NULL,
+        computed_at TEXT NOT NULL,
+        PRIMARY KEY (kpi, grain, period_start, dimensions)
+    ) WITHOUT ROWID
+    """,
+)
+
+#: What ``opsctl route --apply`` records: each routed order's shipments, and the stock they
+#: reserve until a shipment of the order is stored (see ``opsctl.routing.ledger``).
+ROUTING_TABLES = (
+    """
+    CREATE TABLE routing_allocations (
+        order_id TEXT NOT NULL,
+        shipment INTEGER NOT NULL,
+        location_id TEXT NOT NULL,
+        carrier TEXT NOT NULL,
+        service TEXT NOT NULL,
+        ship_date TEXT NOT NULL,
+        expected_delivery TEXT NOT NULL,
+        cost TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        promise_kept INTEGER,
+        rule TEXT NOT NULL,
+        routed_at TEXT NOT NULL,
+        PRIMARY KEY (order_id, shipment)
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE routing_reservations (
+        order_id TEXT NOT NULL,
+        shipment INTEGER NOT NULL,
+        line_id TEXT NOT NULL,
+        location_id TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        PRIMARY KEY (order_id, shipment, line_id)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX routing_allocations_day ON routing_allocations (location_id, ship_date)",
+    "CREATE INDEX routing_reservations_stock ON routing_reservations (location_id, sku)",
+)
+
 #: Every migration, oldest first; the schema version is the last one applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables", INITIAL_TABLES + INITIAL_INDEXES),
     Migration(2, "notification state and log", NOTIFICATION_TABLES),
+    Migration(3, "tracking poll state", TRACKING_POLL_TABLES),
+    Migration(4, "kpi snapshots", KPI_SNAPSHOT_TABLES),
+    Migration(5, "routing allocations and reservations", ROUTING_TABLES),
 )
