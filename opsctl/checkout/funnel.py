@@ -18,7 +18,7 @@ import gc
 import math
 import statistics
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,7 +151,6 @@ class _Tally:
         self.sessions = 0
         self.reached = [0] * size
         self.completed = [0] * size
-        self.purchased_of_entered = 0
         self.gaps = [array("d") for _ in range(size)]
 
     def add(self, times: list[float], reached: list[bool]) -> None:
@@ -168,35 +167,50 @@ class _Tally:
                         gaps[index].append(gap)
         if reached[-1]:
             counts[-1] += 1
-            self.purchased_of_entered += 1
 
     def segment(self) -> FunnelSegment:
-        steps = []
-        last = len(FUNNEL_STEPS) - 1
-        for index, name in enumerate(FUNNEL_STEPS):
-            reached = self.reached[index]
-            rate = self.completed[index] / reached if reached and index < last else None
-            gaps = self.gaps[index]
-            steps.append(
-                StepStats(
-                    step=name,
-                    sessions=reached,
-                    completion_rate=rate,
-                    abandonment_rate=None if rate is None else 1 - rate,
-                    median_seconds_to_next=statistics.median(gaps) if gaps else None,
-                )
+        medians = [statistics.median(gaps) if gaps else None for gaps in self.gaps]
+        return segment_of(self.sessions, self.reached, self.completed, medians)
+
+
+def segment_of(
+    sessions: int,
+    reached: Sequence[int],
+    completed: Sequence[int],
+    medians: Sequence[float | None],
+) -> FunnelSegment:
+    """The segment of ``sessions`` sessions from its counts per step (in :data:`FUNNEL_STEPS`).
+
+    ``reached[i]`` sessions have step ``i``'s event, ``completed[i]`` of them
+    also the next step's; ``medians[i]`` is the median seconds from step ``i``
+    to the next (None without pairs). Both engines (this module's counter and
+    :mod:`opsctl.checkout.funnelsql`) end here, so rates, the worst step and
+    the abandonment are computed one way.
+    """
+    steps = []
+    last = len(FUNNEL_STEPS) - 1
+    for index, name in enumerate(FUNNEL_STEPS):
+        count = reached[index]
+        rate = completed[index] / count if count and index < last else None
+        steps.append(
+            StepStats(
+                step=name,
+                sessions=count,
+                completion_rate=rate,
+                abandonment_rate=None if rate is None else 1 - rate,
+                median_seconds_to_next=medians[index] if index < last else None,
             )
-        candidates = [
-            s for s in steps if s.abandonment_rate is not None and s.sessions >= MIN_SESSIONS
-        ]
-        worst = max(candidates, key=lambda s: s.abandonment_rate or 0.0, default=None)
-        abandonment = 1 - self.purchased_of_entered / self.sessions if self.sessions else None
-        return FunnelSegment(
-            sessions=self.sessions,
-            steps=tuple(steps),
-            worst_step=worst.step if worst and worst.abandonment_rate else None,
-            abandonment_rate=abandonment,
         )
+    candidates = [s for s in steps if s.abandonment_rate is not None and s.sessions >= MIN_SESSIONS]
+    worst = max(candidates, key=lambda s: s.abandonment_rate or 0.0, default=None)
+    # Every session reached a step; those with a purchase event did not abandon.
+    abandonment = 1 - reached[last] / sessions if sessions else None
+    return FunnelSegment(
+        sessions=sessions,
+        steps=tuple(steps),
+        worst_step=worst.step if worst and worst.abandonment_rate else None,
+        abandonment_rate=abandonment,
+    )
 
 
 def count_events(events: Iterable[Any], source: str) -> Funnel:

@@ -8,6 +8,7 @@ builds the report.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -22,6 +23,8 @@ from opsctl.checkout.funnel import Funnel, count_events
 from opsctl.checkout.report import build_report
 from opsctl.checkout.spec import CheckoutSpec
 from opsctl.errors import UsageError
+
+log = logging.getLogger("opsctl.checkout")
 
 
 @dataclass
@@ -40,8 +43,36 @@ class AuditInputs:
         return self.spec is None and not self.pages and self.funnel is None
 
 
-def load_funnel(path: str | Path, *, tz: tzinfo, on_bad_rows: str = "error") -> Funnel:
-    """The funnel of a ``checkout_events`` file, streamed through the shared loader."""
+def load_funnel(
+    path: str | Path, *, tz: tzinfo, on_bad_rows: str = "error", engine: str | None = None
+) -> Funnel:
+    """The funnel of a ``checkout_events`` file.
+
+    DuckDB counts it straight from a CSV or NDJSON file
+    (:mod:`opsctl.checkout.funnelsql`); stdin, JSON arrays and any file it
+    declines (a bad row, a repeated key...) stream through the shared loader,
+    which gives the same funnel, or the bad row's error, or (``skip``) the
+    quarantine. ``engine`` is ``auto``, ``python`` (the loader only) or
+    ``duckdb`` (no falling back: :class:`~opsctl.checkout.funnelsql.Declined`);
+    by default ``OPSCTL_CHECKOUT_ENGINE``, else ``auto``.
+    """
+    from opsctl.checkout import funnelsql
+
+    engine = engine or funnelsql.engine_from()
+    if engine not in funnelsql.ENGINES:
+        raise UsageError(f"unknown funnel engine {engine!r}; expected one of auto, duckdb, python")
+    if str(path) != "-" and funnelsql.wanted(engine):
+        try:
+            return funnelsql.count_file(path, tz=tz)
+        except funnelsql.Declined as reason:
+            if engine == "duckdb":
+                raise
+            (log.warning if reason.unexpected else log.info)(
+                "reading %s with the loader%s: %s",
+                path,
+                ", which is much slower" if reason.unexpected else "",
+                reason,
+            )
     from opsctl.loaders import load
 
     return count_events(load("checkout_events", path, tz=tz, on_bad_rows=on_bad_rows), str(path))

@@ -161,7 +161,10 @@ def audit(
         inputs.pages = read_all(gather(locations, render=render))
     events = events_path or _configured(app, "checkout_events")
     if events:
-        inputs.funnel = load_funnel(events, tz=tz, on_bad_rows=policy)
+        from opsctl.checkout.funnelsql import engine_from
+
+        engine = engine_from(app.environ)
+        inputs.funnel = load_funnel(events, tz=tz, on_bad_rows=policy, engine=engine)
         inputs.events_path = str(events)
     stock = stock_path or _configured(app, "stock")
     if stock:
