@@ -334,3 +334,64 @@ def test_a_bad_row_stops_with_the_loaders_error(opsctl_run, opsctl_env):
         only_plugins=True,
     ).assert_exit(3)
     assert "order_lines.csv:5: quantity: 'one' is not an integer" in result.stderr
+
+
+def test_a_repeated_order_id_stops_with_the_loaders_error(opsctl_run, opsctl_env):
+    write_shop(opsctl_env)
+    orders = opsctl_env / "orders.csv"
+    orders.write_text(orders.read_text() + "O2,web,2026-10-07T09:00:00+01:00,GBP,GB,,open,,\n")
+    result = opsctl_run(
+        "kpi",
+        "export",
+        "--as-of",
+        AS_OF,
+        "--period",
+        "last-month",
+        "--kpi",
+        "orders",
+        plugins=[("kpis", opsctl_kpis)],
+        only_plugins=True,
+    ).assert_exit(3)
+    assert "orders.csv:10" in result.stderr and "O2" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_tracking_status_stops_with_the_loaders_error(opsctl_run, opsctl_env):
+    write_shop(opsctl_env)
+    events = opsctl_env / "events.ndjson"
+    events.write_text(events.read_text().replace('"in_transit"', '"teleported"'))
+    result = opsctl_run(
+        "kpi",
+        "export",
+        "--as-of",
+        AS_OF,
+        "--period",
+        "last-month",
+        "--kpi",
+        "on_time_delivery_rate",
+        plugins=[("kpis", opsctl_kpis)],
+        only_plugins=True,
+    ).assert_exit(3)
+    assert "events.ndjson:12: status: 'teleported'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("promise", ["2026-13-45", "2026-1-5", "next week", "2026-11-05T25:00Z"])
+def test_a_bad_promise_stops_with_the_loaders_error(opsctl_run, opsctl_env, promise):
+    write_shop(opsctl_env)
+    shipments = opsctl_env / "shipments.csv"
+    shipments.write_text(shipments.read_text().replace(",2026-11-05,", f",{promise},"))
+    result = opsctl_run(
+        "kpi",
+        "export",
+        "--as-of",
+        AS_OF,
+        "--period",
+        "last-month",
+        "--kpi",
+        "on_time_delivery_rate",
+        plugins=[("kpis", opsctl_kpis)],
+        only_plugins=True,
+    ).assert_exit(3)
+    assert f"shipments.csv:6: promised_by: '{promise}' is not an ISO 8601 date" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -47,6 +47,29 @@ def test_weeks_are_iso_weeks_and_months_calendar_months_clipped_to_the_window():
     assert buckets(start, end, None, LONDON)[0].label == "2026-10-01..2026-10-31"
 
 
+@pytest.mark.parametrize("grain", ["day", "week", "month"])
+@pytest.mark.parametrize("zone", [LONDON, ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")])
+def test_period_labels_in_sql_are_those_of_local_time(grain, zone):
+    """KPIs label each row by a search among the periods' bounds: the local day, week, month."""
+    import duckdb
+
+    from opsctl.kpi.compute import period_label
+    from opsctl.kpi.periods import SQL_LABELS
+
+    start, end = window(period=None, start="2026-02-20", end="2026-11-10", as_of=AS_OF, zone=zone)
+    periods = buckets(start, end, grain, zone)
+    con = duckdb.connect()
+    con.execute(f"SET TimeZone = '{zone.key}'")
+    moments = f"""SELECT TIMESTAMPTZ '{start.isoformat()}' + INTERVAL (i * 17) MINUTE AS moment
+        FROM range(0, ({(end - start) // timedelta(minutes=17)} + 1)::BIGINT) r(i)"""
+    mismatches = con.execute(
+        f"""SELECT count(*), count(*) FILTER (WHERE {period_label("moment", periods)}
+                IS DISTINCT FROM strftime(timezone('{zone.key}', moment), '{SQL_LABELS[grain]}'))
+            FROM ({moments}) WHERE moment < TIMESTAMPTZ '{end.isoformat()}'"""
+    ).fetchone()
+    assert mismatches[0] > 20000 and mismatches[1] == 0
+
+
 def test_bounds_a_date_to_includes_that_day_a_time_is_exact():
     assert parse_bound("2026-10-31", LONDON, end=True) == datetime(2026, 11, 1, tzinfo=LONDON)
     assert parse_bound("2026-10-31T12:00Z", LONDON, end=True).hour == 12

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from opsctl.kpi.definitions import Kind, Kpi
 from opsctl.kpi.facts import Facts
-from opsctl.kpi.periods import SQL_LABELS, Period, buckets
+from opsctl.kpi.periods import Period, buckets
 from opsctl.kpi.sources import sql_text
 
 CURRENCY = "currency"
@@ -79,6 +79,25 @@ def _literal(moment: datetime) -> str:
     return f"TIMESTAMPTZ {sql_text(moment.isoformat())}"
 
 
+def period_label(at: str, periods: list[Period]) -> str:
+    """The SQL of the label of the period the instant ``at`` falls in (within the window).
+
+    A search among the periods' bounds (about five comparisons for a month of
+    days) rather than a conversion to local time per row: the bounds are the
+    local midnights :func:`~opsctl.kpi.periods.buckets` found, so the labels
+    are those of ``strftime`` in the config's timezone
+    (:data:`~opsctl.kpi.periods.SQL_LABELS`).
+    """
+    if len(periods) == 1:
+        return sql_text(periods[0].label)
+    middle = len(periods) // 2
+    return (
+        f"CASE WHEN {at} < {_literal(periods[middle].start)} "
+        f"THEN {period_label(at, periods[:middle])} "
+        f"ELSE {period_label(at, periods[middle:])} END"
+    )
+
+
 def _number(kpi: Kpi, value: Any) -> float | int | Decimal | None:
     if value is None:
         return None
@@ -103,6 +122,7 @@ def evaluate(
 ) -> list[KpiValue]:
     """Every KPI's values over ``[start, end)``, per ``grain`` bucket and dimension values."""
     periods = buckets(start, end, grain, zone)
+    facts.prepare(kpis)
     values: list[KpiValue] = []
     for kpi in kpis:
         reason = missing_reason(kpi, facts, settings or {})
@@ -125,11 +145,7 @@ def _evaluate_one(
     cut = [d for d in dimensions if d in kpi.dimensions]
     if kpi.by_currency:
         cut.append(CURRENCY)
-    tz = sql_text(zone.key)
-    if grain is None:
-        label = sql_text(periods[0].label)
-    else:
-        label = f"strftime(timezone({tz}, {kpi.at}), {sql_text(SQL_LABELS[grain])})"
+    label = period_label(kpi.at, periods)
     keys = [f"coalesce(CAST({d} AS VARCHAR), '(none)') AS {d}" for d in cut]
     where = f"{kpi.at} >= {_literal(periods[0].start)} AND {kpi.at} < {_literal(periods[-1].end)}"
     if kpi.where:

@@ -41,9 +41,11 @@ money exact decimals in the row's ``currency``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from opsctl.kpi.definitions import Kpi
 from opsctl.kpi.sources import KpiInputs, sql_text
 from opsctl.sla.engine import VERDICT_GROUPS
 
@@ -70,26 +72,35 @@ class FactTable:
     needs: tuple[str, ...]
     build: Callable[[Facts], str]
     verdicts: bool = False
+    #: A view rather than a table: cheap to compute again, as the shipments over the
+    #: verdicts, which the SLA engine may complete later.
+    view: bool = False
 
 
 class Facts:
     """Builds fact tables on demand over :class:`KpiInputs`.
 
-    ``verdicts()`` is called (once) before the first table that needs SLA
-    verdicts; ``thresholds`` maps a currency to the free-shipping threshold.
+    ``verdicts(complete)`` is called before building a table that needs SLA
+    verdicts: it computes them (``complete``: every shipment's verdict; else
+    every promise outcome, and the verdicts that need no SLA engine run) and
+    returns whether verdicts it gave before changed, in which case the tables
+    built on them are built again. :meth:`prepare` decides, from the KPIs
+    about to be evaluated, whether complete verdicts are needed.
+    ``thresholds`` maps a currency to the free-shipping threshold.
     """
 
     def __init__(
         self,
         inputs: KpiInputs,
         *,
-        verdicts: Callable[[], None],
+        verdicts: Callable[[bool], bool],
         thresholds: dict[str, str] | None = None,
     ) -> None:
         self.inputs = inputs
         self.con = inputs.con
         self._verdicts = verdicts
         self._verdicts_done = False
+        self._complete_verdicts = False
         self._built: set[str] = set()
         self.thresholds = thresholds or {}
 
@@ -100,17 +111,34 @@ class Facts:
         """Whether ``entity`` is given and has values in ``column``."""
         return self.has(entity) and column in self.inputs.columns(entity)
 
+    def prepare(self, kpis: Iterable[Kpi]) -> None:
+        """Get ready to evaluate ``kpis``: complete verdicts if any of them reads them."""
+        if any(needs_verdicts(kpi) for kpi in kpis):
+            self.complete_verdicts()
+
+    def complete_verdicts(self) -> None:
+        """Give every shipment its SLA verdict from now on (now, if verdicts exist)."""
+        self._complete_verdicts = True
+        if self._verdicts_done:
+            self._sync_verdicts()
+
+    def _sync_verdicts(self) -> None:
+        if self._verdicts(self._complete_verdicts):
+            self._built -= {name for name, table in FACT_TABLES.items() if table.verdicts}
+        self._verdicts_done = True
+
     def ensure(self, name: str) -> str:
         """Build the fact table ``name`` (and what it rests on) if not built yet."""
-        if name not in self._built:
-            table = FACT_TABLES[name]
+        table = FACT_TABLES[name]
+        if table.verdicts:
             for entity in table.needs:
                 self.inputs.table(entity)
-            if table.verdicts and not self._verdicts_done:
-                self._verdicts()
-                self._verdicts_done = True
-            view = f"{name}_fact"
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS {table.build(self)}")
+            self._sync_verdicts()
+        if name not in self._built:
+            for entity in table.needs:
+                self.inputs.table(entity)
+            kind = "VIEW" if table.view else "TABLE"
+            self.con.execute(f"CREATE OR REPLACE TEMP {kind} {name}_fact AS {table.build(self)}")
             self._built.add(name)
         return f"{name}_fact"
 
@@ -145,8 +173,10 @@ class Facts:
             min(low_currency) IS DISTINCT FROM max(high_currency) AS mixed_currency
             FROM (SELECT order_id, location_id, count(*) AS parcels,
                     min(shipped_at) AS first_at,
-                    CAST(timezone({zone}, max(shipped_at)) AS DATE)
-                        > CAST(timezone({zone}, min(shipped_at)) AS DATE) AS later_day,
+                    CASE WHEN max(shipped_at) > min(shipped_at)
+                         THEN CAST(timezone({zone}, max(shipped_at)) AS DATE)
+                              > CAST(timezone({zone}, min(shipped_at)) AS DATE)
+                         ELSE false END AS later_day,
                     min(currency) AS low_currency, max(currency) AS high_currency,
                     sum(shipping_cost) AS cost
                   FROM shipments GROUP BY order_id, location_id)
@@ -230,18 +260,17 @@ def _shipments(facts: Facts) -> str:
     return f"""
     SELECT st.shipment_id, st.order_id, st.channel, st.carrier, st.service,
         st.location_id AS location, st.destination AS country, st.placed_at, st.shipped_at,
-        st.delivered AS delivered_at, st.reached AS reached_at, v.verdict, v.promise_kept,
-        v.verdict IN {_in(VERDICT_LATE)} AS late,
-        v.verdict IN {_in(VERDICT_STALLED)} AS stalled,
-        v.verdict IN {_in(VERDICT_FAILED)} AS failed,
+        st.delivered AS delivered_at, st.reached AS reached_at, st.verdict, st.promise_kept,
+        st.verdict IN {_in(VERDICT_LATE)} AS late,
+        st.verdict IN {_in(VERDICT_STALLED)} AS stalled,
+        st.verdict IN {_in(VERDICT_FAILED)} AS failed,
         CASE WHEN st.delivered IS NOT NULL
              THEN st.reached_customer_at IS NULL OR st.reached_customer_at >= st.delivered
         END AS first_attempt,
         epoch(st.delivered) - epoch(st.placed_at) AS click_to_door_seconds,
         coalesce(st.had_exception, false) AS had_exception,
         st.tracking_number, st.shipping_cost, st.currency
-    FROM shipment_timelines st
-    JOIN shipment_verdicts v USING (shipment_id)
+    FROM shipment_verdicts st
     """
 
 
@@ -357,7 +386,7 @@ FACT_TABLES: dict[str, FactTable] = {
     for table in (
         FactTable("orders", ("orders",), _orders),
         FactTable("order_values", ("orders", "order_lines"), _order_values),
-        FactTable("shipments", ("shipments",), _shipments, verdicts=True),
+        FactTable("shipments", ("shipments",), _shipments, verdicts=True, view=True),
         FactTable("deliveries", ("orders", "shipments"), _deliveries, verdicts=True),
         FactTable("tracking_updates", ("shipments",), _tracking_updates, verdicts=True),
         FactTable("lines", ("orders", "order_lines"), _lines),
@@ -372,3 +401,18 @@ FACT_TABLES: dict[str, FactTable] = {
         FactTable("checkout_sessions", ("checkout_events",), _checkout_sessions),
     )
 }
+
+#: What in a KPI's SQL reads, per fact table, what only complete SLA verdicts give: the
+#: verdicts of parcels on the way (their promise outcomes need no engine run).
+_VERDICT_READS = {
+    "shipments": re.compile(r"\b(verdict|late|stalled|failed)\b|\*|\bcolumns\s*\(", re.I),
+    "tracking_updates": re.compile(r"\b(verdict|late|stalled|failed)\b|\*|\bcolumns\s*\(", re.I),
+    "deliveries": re.compile(r"\bperfect\b|\*|\bcolumns\s*\(", re.I),
+}
+
+
+def needs_verdicts(kpi: Kpi) -> bool:
+    """Whether ``kpi`` reads SLA verdicts beyond promise outcomes (so the engine must run)."""
+    reads = _VERDICT_READS.get(kpi.facts)
+    text = " ".join(part for part in (kpi.value, kpi.where or "", kpi.at) if part)
+    return bool(reads and reads.search(text))

@@ -19,7 +19,7 @@ from opsctl.kpi.compute import KpiValue, evaluate
 from opsctl.kpi.definitions import Catalogue, Kpi, catalogue
 from opsctl.kpi.facts import Facts
 from opsctl.kpi.sources import KpiInputs
-from opsctl.kpi.verdicts import VerdictRun, compute_verdicts
+from opsctl.kpi.verdicts import VerdictRun, complete_verdicts, compute_verdicts
 
 
 class _ReferenceData:
@@ -55,26 +55,45 @@ class KpiRun:
             verdicts=self._compute_verdicts,
             thresholds=thresholds(self.section, currency),
         )
-        self.verdicts: VerdictRun | None = None
+        self._verdict_run: VerdictRun | None = None
 
     @property
     def catalogue(self) -> Catalogue:
         return catalogue(self.app.plugins.registry)
 
-    def _compute_verdicts(self) -> None:
+    @property
+    def verdicts(self) -> VerdictRun | None:
+        """The SLA verdicts of every shipment, if a KPI needed them (``None`` if none did)."""
+        if self._verdict_run is not None and not self._verdict_run.complete:
+            self.facts.complete_verdicts()
+        return self._verdict_run
+
+    def _compute_verdicts(self, complete: bool) -> bool:
+        """Compute the verdicts (``complete``: every one); whether earlier ones changed."""
         from opsctl.sla.facts import facts_builder_for
         from opsctl.sla.thresholds import policy_from_config
+
+        if self._verdict_run is not None and (self._verdict_run.complete or not complete):
+            return False
 
         def builder(orders: Sequence[Any]):
             return facts_builder_for(self.app, _ReferenceData(self.dataset, orders))
 
-        self.verdicts = compute_verdicts(
-            self.inputs,
-            builder=builder,
-            policy=policy_from_config(self.app.config.section("sla")),
-            now=self.now,
-            default_timezone=self.dataset.timezone,
+        policy = policy_from_config(self.app.config.section("sla"))
+        if self._verdict_run is None:
+            self._verdict_run = compute_verdicts(
+                self.inputs,
+                builder=builder,
+                policy=policy,
+                now=self.now,
+                default_timezone=self.dataset.timezone,
+                complete=complete,
+            )
+            return False
+        complete_verdicts(
+            self.inputs, self._verdict_run, builder=builder, policy=policy, now=self.now
         )
+        return True
 
     def values(
         self,

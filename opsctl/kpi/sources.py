@@ -130,6 +130,16 @@ CASTS = {
         "CASE WHEN regexp_full_match({c}, '[0-9]+') THEN to_timestamp(CAST({c} AS BIGINT) / 1e6)"
         " ELSE CAST({c} AS TIMESTAMPTZ) END"
     ),
+    # Kept as text (read later as a day or an instant), but checked here: a value the
+    # loader would refuse sends the file to the loader, which names file, line and value.
+    "deadline": (
+        "CASE WHEN {c} IS NULL THEN NULL"
+        " WHEN length({c}) <= 10 AND NOT contains({c}, ':') THEN"
+        " CASE WHEN regexp_full_match({c}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')"
+        " AND TRY_CAST({c} AS DATE) IS NOT NULL THEN {c} ELSE error('bad deadline') END"
+        " WHEN TRY_CAST({c} AS TIMESTAMPTZ) IS NOT NULL THEN {c}"
+        " ELSE error('bad deadline') END"
+    ),
 }
 #: Entities whose natural key must be unique in the direct road (the loader checks all).
 UNIQUE_KEYS = {"orders": "order_id", "shipments": "shipment_id"}
@@ -231,15 +241,13 @@ class KpiInputs:
                 )
 
             self.execute_over(entity, create)
-            key = UNIQUE_KEYS.get(entity)
-            if key and entity not in self._staged:
-                rows, keys = self.con.execute(
-                    f"SELECT count(*), count(DISTINCT {key}) FROM {entity}"
-                ).fetchone()
-                if rows != keys:
-                    self._stage(entity, f"duplicate {key}s")
-                    self.execute_over(entity, create)
-            self._present[entity] = self._columns_with_values(entity)
+            key = UNIQUE_KEYS.get(entity) if entity not in self._staged else None
+            rows, keys, present = self._census(entity, key)
+            if rows != keys:
+                self._stage(entity, f"duplicate {key}s")
+                self.execute_over(entity, create)
+                _, _, present = self._census(entity, None)
+            self._present[entity] = present
         return entity
 
     def execute_over(self, entity: str, build: Callable[[str, frozenset[str]], str]) -> None:
@@ -298,12 +306,16 @@ class KpiInputs:
         ).fetchone()
         return bool(found and found[0])
 
-    def _columns_with_values(self, entity: str) -> frozenset[str]:
+    def _census(self, entity: str, key: str | None) -> tuple[int, int, frozenset[str]]:
+        """Rows, distinct ``key`` values (rows without a key) and the columns with values."""
         wanted = WANTED[entity]
-        counts = self.con.execute(
-            "SELECT " + ", ".join(f'count("{c}")' for c in wanted) + f" FROM {entity}"
+        distinct = f"count(DISTINCT {key})" if key else "count(*)"
+        rows, keys, *counts = self.con.execute(
+            f"SELECT count(*), {distinct}, "
+            + ", ".join(f'count("{c}")' for c in wanted)
+            + f" FROM {entity}"
         ).fetchone()
-        return frozenset(c for c, n in zip(wanted, counts, strict=True) if n)
+        return rows, keys, frozenset(c for c, n in zip(wanted, counts, strict=True) if n)
 
     # -- staging through the loader ------------------------------------------------------
 
@@ -354,10 +366,10 @@ def typed_select(entity: str, source: str, columns: frozenset[str]) -> str:
 def json_relation(entity: str, path: str, fmt: str) -> str:
     """A relation over a JSON or NDJSON file with the wanted keys of ``entity`` as text."""
     struct = "{" + ", ".join(f"{sql_text(c)}: 'VARCHAR'" for c in WANTED[entity]) + "}"
-    return (
-        f"read_json({sql_text(path)}, format = {sql_text(fmt)}, columns = {struct}, "
-        "maximum_object_size = 67108864)"
-    )
+    # NDJSON records are lines: DuckDB's default limit (16 MB a record) keeps its read
+    # buffers, hence the memory of a large file, small. A JSON array is one object.
+    size = ", maximum_object_size = 67108864" if fmt == "array" else ""
+    return f"read_json({sql_text(path)}, format = {sql_text(fmt)}, columns = {struct}{size})"
 
 
 def _entity_of(record: Any, default: str) -> str:
