@@ -140,8 +140,7 @@ def _split_code(code: str) -> tuple[str, str | None]:
 
     country, _, subdivision = code.strip().partition("-")
     country = country.upper()
-    supported = holidays.list_supported_countries()
-    if not (len(country) == 2 and country.isascii() and country in supported):
+    if not (len(country) == 2 and country.isascii() and country in _country_codes()):
         raise ConfigError(
             f"{code!r} is not a calendar code: expected a country (ISO 3166-1 alpha-2, "
             "e.g. 'FR') with an optional subdivision (e.g. 'GB-ENG', 'US-CA', 'DE-BY')"
@@ -149,13 +148,28 @@ def _split_code(code: str) -> tuple[str, str | None]:
     country = _country_entity(country).country  # holidays' alias 'UK' is 'GB'
     if not subdivision:
         return country, None
-    by_folded_name = {known.casefold(): known for known in supported[country]}
+    supported = list(getattr(holidays, country).subdivisions)
+    by_folded_name = {known.casefold(): known for known in supported}
     if subdivision.casefold() not in by_folded_name:
         raise ConfigError(
             f"{code!r} is not a calendar code: {country} has no subdivision {subdivision!r}; "
-            f"known: {', '.join(supported[country]) or 'none'}"
+            f"known: {', '.join(supported) or 'none'}"
         )
     return country, by_folded_name[subdivision.casefold()]
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    """The country codes (and aliases) ``holidays`` supports, without loading each country
+    (``holidays.list_supported_countries()`` loads all 500 to list their subdivisions)."""
+    try:
+        from holidays.registry import EntityLoader
+
+        return frozenset(EntityLoader.get_country_codes(include_aliases=True))
+    except (ImportError, AttributeError, TypeError):  # an older holidays
+        import holidays
+
+        return frozenset(holidays.list_supported_countries())
 
 
 @cache
@@ -173,6 +187,10 @@ def _country_entity(country: str) -> HolidayBase:
 
 
 # --- calendars -------------------------------------------------------------
+
+
+#: Answers a calendar remembers per kind of question (see ``BusinessCalendar._between``).
+MEMO_SIZE = 1 << 16
 
 
 class _Year:
@@ -224,6 +242,14 @@ class BusinessCalendar:
     country: str = field(init=False, repr=False, compare=False)
     subdivision: str | None = field(init=False, repr=False, compare=False)
     _years: dict[int, _Year] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Answers already given, by question: an SLA check asks the same few (start, end) days
+    # of a calendar for millions of shipments. Cleared when they grow past MEMO_SIZE.
+    _between: dict[tuple[date, date], int] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _added: dict[tuple[date, int], date] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         country, subdivision = _split_code(self.code)
@@ -280,6 +306,15 @@ class BusinessCalendar:
         ``n < 0`` counts backwards: the ``-n``-th business day before ``day``.
         For every ``n >= 1``, ``business_days_between(day, result) == n``.
         """
+        known = self._added.get((day, n))
+        if known is not None:
+            return known
+        if len(self._added) >= MEMO_SIZE:
+            self._added.clear()
+        result = self._added[(day, n)] = self._add_business_days(day, n)
+        return result
+
+    def _add_business_days(self, day: date, n: int) -> date:
         year = day.year
         table = self._years.get(year) or self._year(year)
         offset = day.toordinal() - table.start
@@ -317,8 +352,17 @@ class BusinessCalendar:
         before ``start`` it is the negated count for ``(end, start]``, so
         ``between(a, b) == -between(b, a)``.
         """
+        known = self._between.get((start, end))
+        if known is not None:
+            return known
+        if len(self._between) >= MEMO_SIZE:
+            self._between.clear()
+        count = self._between[(start, end)] = self._business_days_between(start, end)
+        return count
+
+    def _business_days_between(self, start: date, end: date) -> int:
         if end < start:
-            return -self.business_days_between(end, start)
+            return -self._business_days_between(end, start)
         first, last = self._year(start.year), self._year(end.year)
         count = (
             last.rank[end.toordinal() - last.start] - first.rank[start.toordinal() - first.start]

@@ -23,9 +23,12 @@ from opsctl.model import (
     StockLevel,
     TrackingEvent,
 )
+from opsctl.sla.check import EventFold
+from opsctl.sla.timeline import Timeline
 from opsctl.store import UpsertCounts, open_store
 from opsctl.store.sqlite.migrations import MIGRATIONS
 from opsctl.store.tables import TABLES
+from opsctl.store.tracking import SHIPMENT_TIMELINE_COLUMNS
 from opsctl.tracking import TrackingStatus
 
 UTC = timezone.utc
@@ -283,3 +286,141 @@ def test_the_state_path_comes_from_the_config_then_the_user_data_dir(opsctl_run,
     assert document["path"].endswith("/.local/share/opsctl/state.db")
     env = {"OPSCTL_STATE": str(opsctl_env / "env.db")}
     assert opsctl_run("db", "status", "-f", "json", env=env).json()["path"] == env["OPSCTL_STATE"]
+
+
+# -- tracking timelines: each number's events folded, kept with the events ----------------
+
+
+def stored_timelines(store) -> dict[str, Timeline]:
+    """The timelines the store gives with its shipments, as :class:`Timeline` objects."""
+    names = SHIPMENT_TIMELINE_COLUMNS
+    timelines = {}
+    for row in store.tracking_ledger().shipment_timelines():
+        values = dict(zip(names, row, strict=True))
+        if values["events"] is None:
+            continue
+        instants = {
+            name: datetime.fromisoformat(values[name].replace("Z", "+00:00"))
+            if values[name]
+            else None
+            for name in (*names[19:26], "latest_status_at")
+        }
+        timelines[values["tracking_number"]] = Timeline(
+            first_event_at=instants["first_event_at"],
+            last_event_at=instants["last_event_at"],
+            label_created_at=instants["label_created_at"],
+            first_scan_at=instants["first_scan_at"],
+            last_scan_at=instants["last_scan_at"],
+            reached_customer_at=instants["reached_customer_at"],
+            delivered_at=instants["delivered_at"],
+            latest_status=TrackingStatus(values["latest_status"])
+            if values["latest_status"]
+            else None,
+            latest_status_at=instants["latest_status_at"],
+            latest_reason=values["latest_reason"],
+            events=values["events"],
+            unmapped=values["unmapped"],
+        )
+    return timelines
+
+
+def folded_events(store) -> dict[str, Timeline]:
+    """Every stored event read back and folded in key order (the reference)."""
+    fold = EventFold.of(store.tracking_events.all())
+    return fold.timelines
+
+
+def event(number: str, hour: int, status, *, carrier="dhl", code=None, reason=None, text=None):
+    return TrackingEvent(
+        number,
+        datetime(2026, 3, 2, hour, tzinfo=UTC),
+        status,
+        carrier,
+        code,
+        text,
+        None,
+        reason,
+    )
+
+
+def test_timelines_follow_every_write_of_events(store):
+    with store.transaction():
+        store.orders.write([SAMPLES["orders"]])
+        store.shipments.write(
+            [
+                Shipment(
+                    "SH-1", "A-1", "dhl", "JD1", None, None, None, None, None, None, None, None
+                ),
+                Shipment(
+                    "SH-2", "A-1", "dhl", "JD2", None, None, None, None, None, None, None, None
+                ),
+                Shipment(
+                    "SH-3", "A-1", "dhl", "JD3", None, None, None, None, None, None, None, None
+                ),
+            ]
+        )
+    S = TrackingStatus
+    store.tracking_events.upsert(
+        [
+            event("JD1", 9, S.PRE_TRANSIT, code="LC"),
+            event("JD1", 12, S.IN_TRANSIT, code="DP", text="departed"),
+            event("JD2", 8, None, code="ZZ9"),
+        ]
+    )
+    assert stored_timelines(store) == folded_events(store)
+    # Later events, an export without a carrier, ties at one instant, an unmapped code.
+    store.tracking_events.upsert(
+        [
+            event("JD1", 15, S.OUT_FOR_DELIVERY, code="OD", text="on van"),
+            event("JD1", 15, S.IN_TRANSIT, code="AR", text="arrived"),
+            event("JD1", 15, S.OUT_FOR_DELIVERY, carrier=None, code="OFD", reason="second"),
+            event("JD1", 11, S.PICKED_UP, code="PU"),
+            event("JD2", 10, S.AVAILABLE_FOR_PICKUP, code="PP", reason=""),
+            event("JD2", 10, S.AVAILABLE_FOR_PICKUP, code="PQ", text="at the shop"),
+        ]
+    )
+    assert stored_timelines(store) == folded_events(store)
+    timeline = stored_timelines(store)["JD1"]
+    assert (timeline.latest_status, timeline.latest_reason, timeline.events) == (
+        TrackingStatus.OUT_FOR_DELIVERY,
+        "on van",
+        6,
+    )
+    # An event written again with another status: the timeline is folded anew.
+    store.tracking_events.upsert([event("JD1", 15, S.DELIVERED, code="OD", text="delivered")])
+    assert stored_timelines(store) == folded_events(store)
+    assert stored_timelines(store)["JD1"].delivered_at == datetime(2026, 3, 2, 15, tzinfo=UTC)
+    assert "JD3" not in stored_timelines(store)
+
+
+def test_a_failed_transaction_leaves_the_timelines_as_they_were(store):
+    store.tracking_events.upsert([event("JD1", 9, TrackingStatus.PICKED_UP, code="PU")])
+    before = store.connection.execute("SELECT * FROM tracking_timelines").fetchall()
+    with pytest.raises(RuntimeError), store.transaction():
+        store.tracking_events.write([event("JD1", 10, TrackingStatus.DELIVERED, code="DL")])
+        raise RuntimeError("crash")
+    assert store.connection.execute("SELECT * FROM tracking_timelines").fetchall() == before
+    assert store.tracking_events.count() == 1
+
+
+def test_migrating_an_older_store_folds_its_events(tmp_path):
+    with open_store(tmp_path / "old.db") as old:
+        old.migrations = lambda: MIGRATIONS[:5]  # the store as opsctl wrote it before 6
+        old.migrate()
+        old.connection.executemany(
+            "INSERT INTO tracking_events (tracking_number, occurred_at, status, carrier, "
+            "raw_code, description, event_code) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                ("JD1", "2026-03-02T09:00:00.000000Z", "picked_up", "dhl", "PU", None, "PU"),
+                ("JD1", "2026-03-03T09:00:00.000000Z", "delivered", "dhl", "DL", "ok", "DL"),
+                ("JD1", "2026-03-03T08:00:00.000000Z", None, "dhl", "Z", None, "Z"),
+            ],
+        )
+        assert old.schema_version() == 5
+    with open_store(tmp_path / "old.db") as store:
+        store.migrate()
+        store.shipments.upsert(
+            [Shipment("SH-1", "A-1", "dhl", "JD1", None, None, None, None, None, None, None, None)]
+        )
+        assert stored_timelines(store) == folded_events(store)
+        assert stored_timelines(store)["JD1"].unmapped == 1

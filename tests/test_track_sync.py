@@ -288,6 +288,33 @@ def test_new_events_appear_after_the_carrier_learns_more(shop):
     )
 
 
+def test_sla_check_from_the_store_judges_the_synced_events_as_the_records_say(shop):
+    """The store's folded timelines (kept by each sync) give the verdicts that reading
+    every stored event back gives (``OPSCTL_SLA_ENGINE=python``), after each sync."""
+
+    with (shop.folder / "opsctl.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[sla]\ncalendar = "GB-ENG"\n')
+
+    def both() -> tuple[str, str]:
+        args = ("sla", "check", "--from-store", "--all", "--as-of", NOW.isoformat(), "-f", "json")
+        fast = shop.run(*args)
+        slow = shop.run(*args, env={"OPSCTL_SLA_ENGINE": "python"})
+        return fast.assert_success().stdout, slow.assert_success().stdout
+
+    shop.sync()
+    fast, slow = both()
+    assert fast == slow
+    assert {row["shipment_id"] for row in json.loads(fast)["shipments"]} == {"S-1", "S-2", "S-3"}
+    shop.world.scan("794843185271", "OD", "On FedEx vehicle for delivery", days_ago(0.1))
+    shop.world.scan("781234567895", "DL", "Delivered", days_ago(0.05))
+    shop.sync()
+    fast, slow = both()
+    assert fast == slow
+    verdicts = {row["shipment_id"]: row["latest_status"] for row in json.loads(fast)["shipments"]}
+    assert verdicts["S-2"] == "out_for_delivery"
+    assert verdicts["S-3"] == "delivered"
+
+
 def test_the_carriers_estimated_delivery_becomes_the_shipments_carrier_edd(shop):
     shop.sync()
     with shop.store() as store:
@@ -514,6 +541,10 @@ def test_a_killed_run_leaves_a_consistent_store_and_the_next_run_completes(shop,
     # Each committed batch stored its events and its polling state together, and only then.
     assert set(stored) == polled
     assert all(stored[number] == len(world.scans[number]) for number in polled)
+    # ... and the timelines of those events, in the same transaction.
+    with sqlite3.connect(shop.state) as connection:
+        folded = dict(connection.execute("SELECT tracking_number, events FROM tracking_timelines"))
+    assert folded == stored
 
     world.fedex_hold_after = None
     rerun = shop.sync().json()
@@ -531,3 +562,38 @@ def _count(state: Path, table: str) -> int:
             return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     except sqlite3.OperationalError:  # not migrated yet, or busy
         return 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-03-05T10:22:00-06:00",
+        "2024-03-05T10:22:00-00:00",
+        "2024-10-27T01:30:00+01:00",
+        "2024-03-05T10:22:00+23:59",
+        "2024-03-05T10:22:00+05:60",  # minutes out of range
+        "2024-03-05T10:22:00+24:00",  # hours out of range
+        "2024-02-30T10:22:00-06:00",  # no such day
+        "2024-W10-2T10:22:00-06:00",  # a week date
+        "2024-03-05T10:22:00.123-06:00",
+        "2024-03-05T10:22:00Z",
+        "2024-03-05T10:22:00",
+    ],
+)
+def test_fedex_scan_dates_read_as_the_shared_parser_reads_them(text):
+    """The FedEx plugin reads its usual date form by a shorter road: same values, same errors."""
+    from opsctl_fedex.parse import scan_time
+
+    from opsctl.tracking import UnreadablePayload, parse_timestamp
+
+    def outcome(parse):
+        try:
+            moment, assumed = parse()
+        except UnreadablePayload as error:
+            return str(error)
+        return moment, moment.utcoffset(), assumed
+
+    zone = timezone(timedelta(hours=-5))
+    assert outcome(lambda: scan_time(text, zone)) == outcome(
+        lambda: parse_timestamp(text, assume=zone)
+    )

@@ -191,6 +191,8 @@ def check(
 
         checked = _check_files_directly(app, data, policy, now, filters, new_report)
         if checked is None:
+            checked = _check_store_directly(app, data, policy, now, filters, new_report)
+        if checked is None:
             from opsctl.sla.facts import facts_builder_for
 
             report = new_report()
@@ -275,26 +277,63 @@ def _check_files_directly(app: App, data, policy, now: datetime, filters, new_re
         return None
     from opsctl.sla.facts import facts_builder_for
 
-    report = new_report()
-    try:
-        builder = facts_builder_for(app, data, with_orders=False)
-        unmapped = bulk.check_files(
-            {entity: path for entity, path in files.items() if path},
-            timezone_name=data.timezone,
-            builder=builder,
-            policy=policy,
-            now=now,
-            filters=filters,
-            report=report,
-        )
-    except (bulk.Declined, DataError) as reason:
-        unexpected = getattr(reason, "unexpected", False)
-        (log.warning if unexpected else log.info)(
-            "reading the files with the loaders%s: %s",
-            ", which is much slower" if unexpected else "",
-            reason,
-        )
+    # DuckDB out of memory (its hash tables are per thread): once more on one thread.
+    for threads in (None, 1):
+        report = new_report()
+        try:
+            builder = facts_builder_for(app, data, with_orders=False)
+            unmapped = bulk.check_files(
+                {entity: path for entity, path in files.items() if path},
+                timezone_name=data.timezone,
+                builder=builder,
+                policy=policy,
+                now=now,
+                filters=filters,
+                report=report,
+                threads=threads,
+            )
+        except (bulk.Declined, DataError) as reason:
+            unexpected = getattr(reason, "unexpected", False)
+            if unexpected and threads is None:
+                log.info("DuckDB ran out of memory (%s): once more on one thread", reason)
+                continue
+            (log.warning if unexpected else log.info)(
+                "reading the files with the loaders%s: %s",
+                ", which is much slower" if unexpected else "",
+                reason,
+            )
+            return None
+        return report, unmapped
+    return None
+
+
+def _check_store_directly(app: App, data, policy, now: datetime, filters, new_report):
+    """The fast path over the state store (:mod:`opsctl.sla.storecheck`): ``(report,
+    unmapped codes)``, each shipment read in one row with its order and its events' timeline.
+
+    ``None`` when it does not apply: files given for shipments, events or orders, or
+    ``OPSCTL_SLA_ENGINE=python`` (which reads every stored record, the reference path).
+    """
+    from opsctl.sla import bulk
+
+    if not data.from_store or app.environ.get(bulk.ENGINE_VARIABLE, "").strip().lower() == (
+        "python"
+    ):
         return None
+    if any(entity in data.files for entity in ("shipments", "tracking_events", "orders")):
+        return None
+    from opsctl.sla.facts import facts_builder_for
+    from opsctl.sla.storecheck import check_store
+
+    report = new_report()
+    unmapped = check_store(
+        data.store,
+        builder=facts_builder_for(app, data, with_orders=False),
+        policy=policy,
+        now=now,
+        filters=filters,
+        report=report,
+    )
     return report, unmapped
 
 

@@ -257,7 +257,12 @@ def _file_checks_sql(relation: FileRelation, key: str, *, besides: tuple[str, ..
 # -- folding and checking --------------------------------------------------------------
 
 
-def _connect(timezone_name: str, spill: str, relations: Mapping[str, FileRelation]):
+def _connect(
+    timezone_name: str,
+    spill: str,
+    relations: Mapping[str, FileRelation],
+    threads: int | None = None,
+):
     import duckdb
 
     ndjson = any(relation.kind == "ndjson" for relation in relations.values())
@@ -265,7 +270,7 @@ def _connect(timezone_name: str, spill: str, relations: Mapping[str, FileRelatio
         config={
             "memory_limit": f"{MEMORY_LIMIT_MB + (NDJSON_EXTRA_MB if ndjson else 0)}MB",
             "temp_directory": spill,
-            "threads": _processes(),
+            "threads": threads or _processes(),
         }
     )
     connection.execute(f"SET TimeZone = {sql_text(timezone_name)}")
@@ -407,8 +412,12 @@ def check_files(
     now: datetime,
     filters: Filters,
     report: Report,
+    threads: int | None = None,
 ) -> Counter[tuple[str, str]]:
     """Judge the shipments of ``files`` into ``report``; return the unmapped codes' counts.
+
+    ``threads`` caps DuckDB's threads (default: one per CPU, up to :data:`MAX_PROCESSES`):
+    each holds hash tables of its own, so one thread needs less memory.
 
     ``files`` names the ``shipments``, ``tracking_events`` and (optional)
     ``orders`` files; ``builder`` holds the other reference data. Raises
@@ -439,7 +448,7 @@ def check_files(
     try:
         with tempfile.TemporaryDirectory(prefix="opsctl-sla-") as spill:
             try:
-                connection = _connect(timezone_name, spill, relations)
+                connection = _connect(timezone_name, spill, relations, threads)
             except Exception as error:  # an unknown timezone for ICU, a broken install...
                 raise Declined(f"DuckDB: {error}") from None
             try:

@@ -74,12 +74,12 @@ class ShipmentVerdict:
             facts.service,
             facts.channel,
             facts.tracking_number,
-            result.verdict.value,
+            result.verdict._value_,  # .value, without the enum property's call
             result.promise,
             result.expected,
             result.promise_kept,
             result.business_days_late,
-            result.latest_status.value if result.latest_status else None,
+            result.latest_status._value_ if result.latest_status else None,
             result.last_event_at,
             result.reason,
         )

@@ -36,7 +36,7 @@ counted in the shipment's ``calendar`` (the carrier's, else the destination's).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from enum import Enum
 from functools import lru_cache
 
@@ -139,11 +139,17 @@ _today = lru_cache(maxsize=256)(local_date)
 _end_of_day = lru_cache(maxsize=8192)(end_of_day)
 
 
+_ZONES: dict[str, tzinfo] = {}
+
+
 def _local_date(moment: datetime, tz: str) -> date:
     """:func:`~opsctl.calendars.local_date` for a timezone name, by the shortest road."""
     if moment.tzinfo is None or not isinstance(tz, str):
         return local_date(moment, tz)  # which refuses a naive moment
-    return moment.astimezone(get_timezone(tz)).date()
+    zone = _ZONES.get(tz)
+    if zone is None:
+        zone = _ZONES[tz] = get_timezone(tz)
+    return moment.astimezone(zone).date()
 
 
 def promise_date(facts: ShipmentFacts) -> date | None:
@@ -189,6 +195,12 @@ def _business_days_late(facts: ShipmentFacts, promise: date, day: date) -> int:
     return max(facts.calendar.business_days_between(promise, day), 0)
 
 
+@lru_cache(maxsize=256)
+def _lost_before(now: datetime, days: int) -> datetime:
+    """The instant ``days`` days (of 24 hours) before ``now``, in UTC."""
+    return now.astimezone(timezone.utc) - timedelta(days=days)
+
+
 def assess(
     facts: ShipmentFacts, timeline: Timeline, limits: Thresholds, now: datetime
 ) -> Assessment:
@@ -201,29 +213,36 @@ def assess(
     if isinstance(facts.promised_by, datetime):  # an exact deadline, not a whole day
         deadline = facts.promised_by
     status = timeline.latest_status
-
-    def result(
-        verdict: Verdict,
-        reason: str,
-        *,
-        kept: bool | None = None,
-        late_days: int = 0,
-        expected: date | None = None,
-        in_flight: bool = True,
-    ) -> Assessment:
-        """The assessment; an undelivered parcel past its deadline has broken its promise."""
-        if in_flight and kept is None and deadline is not None and now > deadline:
-            kept = False
-            late_days = _business_days_late(facts, promise, today)
-        return Assessment(
-            verdict, promise, expected, kept, late_days, reason, status, timeline.last_event_at
-        )
+    last_event_at = timeline.last_event_at
 
     if status is S.CANCELLED:
-        return result(Verdict.CANCELLED, "cancelled by the carrier", in_flight=False)
+        return Assessment(
+            Verdict.CANCELLED,
+            promise,
+            None,
+            None,
+            0,
+            "cancelled by the carrier",
+            status,
+            last_event_at,
+        )
+    # An undelivered parcel past its deadline has broken its promise.
+    overdue = deadline is not None and now > deadline
     if status is S.RETURN_TO_SENDER:
         reason = _reason(timeline, "returning to sender")
-        return result(Verdict.RETURNING_TO_SENDER, reason)
+        return _in_flight(
+            facts,
+            Verdict.RETURNING_TO_SENDER,
+            reason,
+            None,
+            0,
+            None,
+            promise,
+            overdue,
+            today,
+            status,
+            last_event_at,
+        )
 
     reached = timeline.reached_customer_at
     delivered = timeline.delivered_at or facts.delivered_at
@@ -232,21 +251,39 @@ def assess(
     if reached is not None and (delivered is not None or status is S.AVAILABLE_FOR_PICKUP):
         where = "at a pickup point" if delivered is None else "delivered"
         if deadline is None:
-            return result(
-                Verdict.DELIVERED_ON_TIME, f"{where}; no promise to judge", in_flight=False
+            return Assessment(
+                Verdict.DELIVERED_ON_TIME,
+                promise,
+                None,
+                None,
+                0,
+                f"{where}; no promise to judge",
+                status,
+                last_event_at,
             )
         reached_day = _local_date(reached, tz)
         if reached <= deadline:
-            return result(
-                Verdict.DELIVERED_ON_TIME, f"{where} {reached_day}", kept=True, in_flight=False
+            return Assessment(
+                Verdict.DELIVERED_ON_TIME,
+                promise,
+                None,
+                True,
+                0,
+                f"{where} {reached_day.isoformat()}",
+                status,
+                last_event_at,
             )
         late = _business_days_late(facts, promise, reached_day)
-        return result(
+        return Assessment(
             Verdict.DELIVERED_LATE,
-            f"{where} {reached_day}, {late} business day(s) after the promise {promise}",
-            kept=False,
-            late_days=late,
-            in_flight=False,
+            promise,
+            None,
+            False,
+            late,
+            f"{where} {reached_day.isoformat()}, {late} business day(s) after the promise "
+            f"{promise.isoformat()}",
+            status,
+            last_event_at,
         )
     # A first attempt before the deadline keeps the promise, whatever happens next.
     kept, late_days = None, 0
@@ -255,60 +292,182 @@ def assess(
         late_days = 0 if kept else _business_days_late(facts, promise, _local_date(reached, tz))
     if status is S.ATTEMPT_FAILED:
         reason = _reason(timeline, "delivery attempt failed")
-        return result(Verdict.ATTEMPT_FAILED, reason, kept=kept, late_days=late_days)
+        return _in_flight(
+            facts,
+            Verdict.ATTEMPT_FAILED,
+            reason,
+            kept,
+            late_days,
+            None,
+            promise,
+            overdue,
+            today,
+            status,
+            last_event_at,
+        )
     if status is S.EXCEPTION:
         reason = _reason(timeline, "carrier exception")
-        return result(Verdict.EXCEPTION, reason, kept=kept, late_days=late_days)
+        return _in_flight(
+            facts,
+            Verdict.EXCEPTION,
+            reason,
+            kept,
+            late_days,
+            None,
+            promise,
+            overdue,
+            today,
+            status,
+            last_event_at,
+        )
 
-    if timeline.first_scan_at is not None and timeline.last_event_at is not None:
-        silent = now - timeline.last_event_at
+    first_scan_at = timeline.first_scan_at
+    if (
+        first_scan_at is not None
+        and last_event_at is not None
+        and last_event_at <= _lost_before(now, limits.lost_days(facts.international))
+    ):  # silent for the limit at least (the absolute time between, as now - last_event_at)
+        silent = now - last_event_at
         if silent >= timedelta(days=limits.lost_days(facts.international)):
-            return result(
+            reason = f"no event for {silent.days} days since {_local_date(last_event_at, tz)}"
+            return _in_flight(
+                facts,
                 Verdict.LOST,
-                f"no event for {silent.days} days since {_local_date(timeline.last_event_at, tz)}",
+                reason,
+                None,
+                0,
+                None,
+                promise,
+                overdue,
+                today,
+                status,
+                last_event_at,
             )
 
-    if timeline.first_scan_at is None:
+    if first_scan_at is None:
         labelled = timeline.label_created_at or facts.shipped_at
         if labelled is None:
             reason = "only unmapped carrier codes" if timeline.unmapped else "no tracking events"
-            return result(Verdict.UNKNOWN, reason)
-        waited = calendar.business_days_between(_local_date(labelled, tz), today)
-        if waited >= limits.stalled_pickup_days:
-            return result(
-                Verdict.STALLED_BEFORE_PICKUP,
-                f"label created {_local_date(labelled, tz)}, no carrier scan for "
-                f"{waited} business day(s)",
+            return _in_flight(
+                facts,
+                Verdict.UNKNOWN,
+                reason,
+                None,
+                0,
+                None,
+                promise,
+                overdue,
+                today,
+                status,
+                last_event_at,
             )
-        return result(Verdict.AWAITING_PICKUP, f"label created {_local_date(labelled, tz)}")
+        labelled_day = _local_date(labelled, tz)
+        waited = calendar.business_days_between(labelled_day, today)
+        if waited >= limits.stalled_pickup_days:
+            reason = f"label created {labelled_day}, no carrier scan for {waited} business day(s)"
+            return _in_flight(
+                facts,
+                Verdict.STALLED_BEFORE_PICKUP,
+                reason,
+                None,
+                0,
+                None,
+                promise,
+                overdue,
+                today,
+                status,
+                last_event_at,
+            )
+        return _in_flight(
+            facts,
+            Verdict.AWAITING_PICKUP,
+            f"label created {labelled_day}",
+            None,
+            0,
+            None,
+            promise,
+            overdue,
+            today,
+            status,
+            last_event_at,
+        )
 
     quiet = calendar.business_days_between(_local_date(timeline.last_scan_at, tz), today)
     if quiet >= limits.stalled_transit_days(facts.international):
         scope = "international" if facts.international else "domestic"
-        return result(
-            Verdict.STALLED_IN_TRANSIT,
+        reason = (
             f"no scan for {quiet} business day(s) ({scope} limit "
-            f"{limits.stalled_transit_days(facts.international)})",
+            f"{limits.stalled_transit_days(facts.international)})"
+        )
+        return _in_flight(
+            facts,
+            Verdict.STALLED_IN_TRANSIT,
+            reason,
+            None,
+            0,
+            None,
+            promise,
+            overdue,
+            today,
+            status,
+            last_event_at,
         )
 
     expected = expected_delivery(facts, timeline, today)
-    if deadline is not None and now > deadline:
+    if overdue:
         late = _business_days_late(facts, promise, today)
-        return result(
+        return Assessment(
             Verdict.LATE_IN_TRANSIT,
-            f"promise {promise} passed {late} business day(s) ago; not delivered",
-            expected=expected,
+            promise,
+            expected,
+            False,
+            late,
+            f"promise {promise.isoformat()} passed {late} business day(s) ago; not delivered",
+            status,
+            last_event_at,
         )
     if promise is not None and expected is not None and expected > promise:
         source = "carrier EDD" if facts.carrier_edd else "expected"
-        return result(
+        return Assessment(
             Verdict.AT_RISK,
-            f"{source} {expected} is after the promise {promise}",
-            expected=expected,
+            promise,
+            expected,
+            None,
+            0,
+            f"{source} {expected.isoformat()} is after the promise {promise.isoformat()}",
+            status,
+            last_event_at,
         )
-    return result(
-        Verdict.ON_TRACK, f"in transit, expected {expected or 'unknown'}", expected=expected
+    return Assessment(
+        Verdict.ON_TRACK,
+        promise,
+        expected,
+        None,
+        0,
+        "in transit, expected " + (expected.isoformat() if expected else "unknown"),
+        status,
+        last_event_at,
     )
+
+
+def _in_flight(
+    facts: ShipmentFacts,
+    verdict: Verdict,
+    reason: str,
+    kept: bool | None,
+    late_days: int,
+    expected: date | None,
+    promise: date | None,
+    overdue: bool,
+    today: date,
+    status: TrackingStatus | None,
+    last_event_at: datetime | None,
+) -> Assessment:
+    """The assessment of an undelivered parcel: past its deadline, it broke its promise."""
+    if kept is None and overdue:
+        kept = False
+        late_days = _business_days_late(facts, promise, today)
+    return Assessment(verdict, promise, expected, kept, late_days, reason, status, last_event_at)
 
 
 def _reason(timeline: Timeline, default: str) -> str:

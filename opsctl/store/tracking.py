@@ -110,3 +110,57 @@ class TrackingLedger(abc.ABC):
     @abc.abstractmethod
     def unmapped_codes(self) -> list[UnmappedCount]:
         """Stored events without a status, counted per carrier and raw code."""
+
+    @abc.abstractmethod
+    def shipment_at(self, index: int) -> str | None:
+        """The id of the ``index``-th shipment (from 0) in shipment id order, if there is one."""
+
+    @abc.abstractmethod
+    def shipment_timelines(
+        self, start: str | None = None, stop: str | None = None
+    ) -> Iterator[tuple]:
+        """Every shipment with its order's SLA facts and its events' timeline, by shipment id
+        (those from id ``start`` on and before id ``stop``, when given).
+
+        Rows of :data:`SHIPMENT_TIMELINE_COLUMNS`, values as stored (timestamps
+        as ISO 8601 UTC text, deadlines as dates or timestamps in text, the
+        shipment's extra columns as JSON text); the order's columns are NULL
+        without a stored order, the timeline's without a stored event. The
+        timeline folds every event of the shipment's tracking number, from any
+        carrier, as :class:`opsctl.sla.timeline.Timeline` does; the store keeps
+        it up to date whenever events are written.
+        """
+
+
+#: The columns of :meth:`TrackingLedger.shipment_timelines`.
+SHIPMENT_TIMELINE_COLUMNS = (
+    "shipment_id",
+    "order_id",
+    "carrier",
+    "service",
+    "tracking_number",
+    "location_id",
+    "shipped_at",
+    "promised_by",
+    "carrier_edd",
+    "delivered_at",
+    "extra",
+    "order_channel",
+    "order_placed_at",
+    "order_ship_to_country",
+    "order_ship_to_latitude",
+    "order_ship_to_longitude",
+    "order_promised_by",
+    "events",
+    "unmapped",
+    "first_event_at",
+    "last_event_at",
+    "label_created_at",
+    "first_scan_at",
+    "last_scan_at",
+    "reached_customer_at",
+    "delivered_at",
+    "latest_status",
+    "latest_status_at",
+    "latest_reason",
+)

@@ -20,10 +20,18 @@ from opsctl.errors import LockHeldError, UsageError
 from opsctl.model.schema import canonical_text
 from opsctl.store.base import Migration, MissingParent, NotificationLedger, Repository, Store
 from opsctl.store.sqlite.kpi import SqliteKpiSnapshots
-from opsctl.store.sqlite.migrations import MIGRATIONS
+from opsctl.store.sqlite.migrations import MIGRATIONS, timeline_refresh
 from opsctl.store.sqlite.tracking import SqliteTrackingLedger
 from opsctl.store.tables import REFERENCES, TABLES, Table
 
+#: Tracking numbers whose events changed in the current transaction (a table of the
+#: connection's own temp schema, rolled back with the transaction), and the statement that
+#: refolds their timelines before the commit: each number once, whatever the events' order.
+STALE_TIMELINES = (
+    "CREATE TEMP TABLE IF NOT EXISTS stale_timelines "
+    "(tracking_number TEXT PRIMARY KEY) WITHOUT ROWID"
+)
+REFOLD_STALE = timeline_refresh("tracking_number IN (SELECT tracking_number FROM stale_timelines)")
 #: Records per ``executemany`` call.
 BATCH_SIZE = 5000
 MIGRATIONS_TABLE = "opsctl_migrations"
@@ -62,11 +70,32 @@ class SqliteRepository(Repository):
         self._by_key = " WHERE " + " AND ".join(f"{name} = ?" for name in table.key)
 
     def write(self, records: Iterable[Any]) -> tuple[int, int]:
+        if self.entity == "tracking_events":
+            return self._write_events(records)
         execute, rows_of = self.store.connection.executemany, self.table.rows_of
         given = written = 0
         for batch in _batches(records, BATCH_SIZE):
             written += execute(self._upsert, rows_of(batch)).rowcount
             given += len(batch)
+        return given, written
+
+    def _write_events(self, records: Iterable[Any]) -> tuple[int, int]:
+        """Tracking events, and the timelines of their numbers in the same transaction."""
+        connection, rows_of = self.store.connection, self.table.rows_of
+        number = self.table.column_names.index("tracking_number")
+        given = written = 0
+        with self.store.transaction():
+            for batch in _batches(records, BATCH_SIZE):
+                rows = rows_of(batch)
+                changed = connection.executemany(self._upsert, rows).rowcount
+                if changed:
+                    connection.executemany(
+                        "INSERT OR IGNORE INTO stale_timelines VALUES (?)",
+                        [(value,) for value in {row[number] for row in rows}],
+                    )
+                    self.store.stale_timelines = True
+                written += changed
+                given += len(batch)
         return given, written
 
     def get(self, *key: Any) -> Any | None:
@@ -104,10 +133,13 @@ class SqliteStore(Store):
             self.connection = sqlite3.connect(self.path, isolation_level=None, timeout=10)
             for pragma in PRAGMAS:
                 self.connection.execute(pragma)
+            self.connection.execute(STALE_TIMELINES)
         except sqlite3.DatabaseError as error:
             raise UsageError(f"cannot open the state store {self.path}: {error}") from None
         self._depth = 0
         self._repositories: dict[str, SqliteRepository] = {}
+        #: Whether ``stale_timelines`` names numbers to refold (see :meth:`refold_timelines`).
+        self.stale_timelines = False
 
     def repository(self, entity: str) -> SqliteRepository:
         if entity not in self._repositories:
@@ -138,11 +170,20 @@ class SqliteStore(Store):
         except BaseException:
             if self.connection.in_transaction:
                 self.connection.execute("ROLLBACK")
+            self.stale_timelines = False  # rolled back with the rest
             raise
         finally:
             self._depth = 0
 
+    def refold_timelines(self) -> None:
+        """Refold the timelines of the numbers whose events this transaction changed."""
+        if self.stale_timelines:
+            self.connection.execute(REFOLD_STALE)
+            self.connection.execute("DELETE FROM stale_timelines")
+            self.stale_timelines = False
+
     def _commit(self) -> None:
+        self.refold_timelines()
         try:
             self.connection.execute("COMMIT")
         except sqlite3.IntegrityError:  # deferred foreign keys: name the orphans

@@ -281,6 +281,93 @@ ROUTING_TABLES = (
     "CREATE INDEX routing_reservations_stock ON routing_reservations (location_id, sku)",
 )
 
+#: One row per tracking number: its events folded into the facts of an SLA timeline
+#: (:class:`opsctl.sla.timeline.Timeline`), kept up to date in the transaction that writes
+#: the events, so that ``opsctl sla check --from-store`` reads one row per shipment. Events
+#: are folded by tracking number whatever their carrier, as the SLA check does.
+TIMELINE_TABLE = """
+    CREATE TABLE tracking_timelines (
+        tracking_number TEXT NOT NULL,
+        events INTEGER NOT NULL,
+        unmapped INTEGER NOT NULL,
+        first_event_at TEXT NOT NULL,
+        last_event_at TEXT NOT NULL,
+        label_created_at TEXT,
+        first_scan_at TEXT,
+        last_scan_at TEXT,
+        reached_customer_at TEXT,
+        delivered_at TEXT,
+        latest_status TEXT,
+        latest_status_at TEXT,
+        latest_reason TEXT,
+        PRIMARY KEY (tracking_number)
+    ) WITHOUT ROWID
+"""
+
+_SCANS = (
+    "'attempt_failed', 'available_for_pickup', 'delivered', 'exception', 'in_transit', "
+    "'out_for_delivery', 'picked_up', 'return_to_sender'"
+)
+_REACHED = "'attempt_failed', 'available_for_pickup', 'delivered'"
+_RANK = (
+    "CASE status WHEN 'unknown' THEN 0 WHEN 'pre_transit' THEN 1 WHEN 'picked_up' THEN 2 "
+    "WHEN 'in_transit' THEN 3 WHEN 'exception' THEN 4 WHEN 'out_for_delivery' THEN 5 "
+    "WHEN 'attempt_failed' THEN 6 WHEN 'available_for_pickup' THEN 7 "
+    "WHEN 'return_to_sender' THEN 8 WHEN 'delivered' THEN 9 WHEN 'cancelled' THEN 10 END"
+)
+
+#: The rows of ``tracking_timelines`` for the events that ``{where}`` selects (a condition
+#: on ``tracking_number`` that takes every event of a number or none). Timestamps are UTC
+#: text of one width, so text order is time order. The fold is that of
+#: :class:`opsctl.sla.timeline.Timeline`: the latest status is that of the latest mapped
+#: event; at the same instant the later stage wins (``STAGE_RANK``), then the last in the
+#: store's key order (carrier, event code), as folding the events in key order gives.
+TIMELINE_FOLD = f"""
+    SELECT f.*, l.status, l.occurred_at, l.why
+    FROM (
+        SELECT tracking_number,
+            count(*) AS events,
+            count(*) - count(status) AS unmapped,
+            min(occurred_at) AS first_event_at,
+            max(occurred_at) AS last_event_at,
+            min(CASE WHEN status = 'pre_transit' THEN occurred_at END) AS label_created_at,
+            min(CASE WHEN status IN ({_SCANS}) THEN occurred_at END) AS first_scan_at,
+            max(CASE WHEN status IN ({_SCANS}) THEN occurred_at END) AS last_scan_at,
+            min(CASE WHEN status IN ({_REACHED}) THEN occurred_at END) AS reached_customer_at,
+            min(CASE WHEN status = 'delivered' THEN occurred_at END) AS delivered_at
+        FROM tracking_events
+        WHERE {{where}}
+        GROUP BY tracking_number
+    ) AS f
+    LEFT JOIN (
+        SELECT tracking_number, status, occurred_at, why FROM (
+            SELECT tracking_number, status, occurred_at,
+                coalesce(nullif(reason, ''), description) AS why,
+                row_number() OVER (
+                    PARTITION BY tracking_number
+                    ORDER BY occurred_at DESC, {_RANK} DESC, carrier DESC, event_code DESC
+                ) AS n
+            FROM tracking_events
+            WHERE status IS NOT NULL AND ({{where}})
+        )
+        WHERE n = 1
+    ) AS l ON l.tracking_number = f.tracking_number
+"""
+
+
+def timeline_refresh(where: str) -> str:
+    """The statement that (re)writes the timelines of the numbers ``where`` selects."""
+    return "INSERT OR REPLACE INTO tracking_timelines " + TIMELINE_FOLD.format(where=where)
+
+
+TIMELINE_TABLES = (
+    TIMELINE_TABLE,
+    timeline_refresh("1"),
+    # Unmapped events are few: `opsctl sla check` and `carriers codes` count them by index.
+    "CREATE INDEX tracking_events_unmapped ON tracking_events (carrier, raw_code) "
+    "WHERE status IS NULL",
+)
+
 #: Every migration, oldest first; the schema version is the last one applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables", INITIAL_TABLES + INITIAL_INDEXES),
@@ -288,4 +375,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "tracking poll state", TRACKING_POLL_TABLES),
     Migration(4, "kpi snapshots", KPI_SNAPSHOT_TABLES),
     Migration(5, "routing allocations and reservations", ROUTING_TABLES),
+    Migration(6, "tracking timelines", TIMELINE_TABLES),
 )

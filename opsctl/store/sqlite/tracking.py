@@ -65,6 +65,20 @@ OPEN_SHIPMENTS = f"""
 """
 
 
+SHIPMENT_TIMELINES = """
+    SELECT s.shipment_id, s.order_id, s.carrier, s.service, s.tracking_number, s.location_id,
+        s.shipped_at, s.promised_by, s.carrier_edd, s.delivered_at, s.extra,
+        o.channel, o.placed_at, o.ship_to_country, o.ship_to_latitude, o.ship_to_longitude,
+        o.promised_by,
+        t.events, t.unmapped, t.first_event_at, t.last_event_at, t.label_created_at,
+        t.first_scan_at, t.last_scan_at, t.reached_customer_at, t.delivered_at,
+        t.latest_status, t.latest_status_at, t.latest_reason
+    FROM shipments AS s
+    LEFT JOIN orders AS o ON o.order_id = s.order_id
+    LEFT JOIN tracking_timelines AS t ON t.tracking_number = s.tracking_number
+"""
+
+
 def _carrier_filter(carriers: Collection[str]) -> tuple[str, list[Any]]:
     names = list(carriers)
     if not names:
@@ -199,3 +213,27 @@ class SqliteTrackingLedger(TrackingLedger):
             "GROUP BY carrier, raw_code ORDER BY carrier, raw_code"
         )
         return [UnmappedCount(carrier, code, count) for carrier, code, count in rows]
+
+    def shipment_timelines(
+        self, start: str | None = None, stop: str | None = None
+    ) -> Iterator[tuple]:
+        bounds, parameters = [], []
+        if start is not None:
+            bounds.append("s.shipment_id >= ?")
+            parameters.append(start)
+        if stop is not None:
+            bounds.append("s.shipment_id < ?")
+            parameters.append(stop)
+        where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
+        self.store.refold_timelines()  # events written earlier in this transaction
+        cursor = self.store.connection.execute(
+            SHIPMENT_TIMELINES + where + " ORDER BY s.shipment_id", parameters
+        )
+        while rows := cursor.fetchmany(5000):
+            yield from rows
+
+    def shipment_at(self, index: int) -> str | None:
+        row = self.store.connection.execute(
+            "SELECT shipment_id FROM shipments ORDER BY shipment_id LIMIT 1 OFFSET ?", (index,)
+        ).fetchone()
+        return None if row is None else row[0]
