@@ -74,7 +74,7 @@ def program_of(run: RoutingRun) -> BatchProgram:
     return build_program(orders, planner)
 
 
-def solve(run: RoutingRun, *, time_limit: float = 300.0) -> MilpSolution:
+def solve(run: RoutingRun, *, time_limit: float = 1200.0) -> MilpSolution:
     """Solve the batch of ``run`` lexicographically: promises kept, orders served, cost."""
     program = program_of(run)
     n = program.columns

@@ -242,3 +242,20 @@ def test_hook_register_routing_strategies_refuses_a_second_strategy_of_a_name(op
         "routing strategy 'nearest' is registered by both plugin 'routing-strategies' and "
         "plugin 'impostor'" in result.stderr
     )
+
+
+def test_json_on_stdout_stays_json_when_the_relaxation_runs(shop):
+    """HiGHS prints a banner on the C-level stdout the first time a process builds a solver."""
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "opsctl", "route", "--format", "json"],
+        cwd=shop,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout)["summary"]["orders"] == 4
+    assert "HiGHS" not in result.stdout

@@ -113,7 +113,7 @@ class _Routing:
 
         return read_settings(self.config, self.strategies)
 
-    def inputs(self, ledger=None):
+    def inputs(self, ledger=None, *, shipments: bool = False):
         from opsctl.routing.inputs import read_inputs
 
         return read_inputs(
@@ -122,6 +122,7 @@ class _Routing:
             placed_since=self.since,
             placed_until=self.until,
             postal_codes=self.postal_codes,
+            shipments=shipments,
         )
 
 
@@ -275,7 +276,7 @@ def route(
     settings = routing.settings()
     with routing.data as data:
         ledger = ledger_for(data.store) if options["from_store"] else None
-        inputs = _timed("read the inputs")(routing.inputs)(ledger)
+        inputs = _timed("read the inputs")(routing.inputs)(ledger, shipments=True)
         start = _moment(as_of, routing.tz) or (datetime.now(timezone.utc) if apply_ else None)
         run = _timed(f"routed {len(inputs.orders)} orders")(route_batch)(
             inputs, settings, routing.strategies, tz=routing.tz, as_of=start
@@ -432,8 +433,8 @@ def replay(
     candidate = read_candidate(candidate_path, routing.config, routing.strategies)
     with routing.data:
         inputs = routing.inputs()
-    runs = [
-        route_batch(inputs, settings, routing.strategies, tz=routing.tz)
+    runs = [  # a what-if over past orders: shipped since or not, they are all routed
+        route_batch(inputs, settings, routing.strategies, tz=routing.tz, fulfilled_too=True)
         for settings in (current, candidate)
     ]
     comparison = compare(*runs, current.guardrails)

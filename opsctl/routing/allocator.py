@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timezone
 from itertools import islice
 
 from opsctl.routing.model import (
@@ -76,6 +76,14 @@ def _kg(weight) -> str:
     return format(weight.normalize(), "f")
 
 
+def _fair_sort_key(request: Request) -> tuple:
+    """:attr:`Request.fair_key` with the placed time as a naive UTC time: the same order,
+    sorted without working out two UTC offsets for every comparison."""
+    order = request.order
+    placed = order.placed_at.astimezone(timezone.utc).replace(tzinfo=None)
+    return (request.promise or date.max, placed, order.order_id)
+
+
 def _sites_of(plan: Plan) -> tuple[str, ...]:
     return tuple(shipment.site.location_id for shipment in plan.shipments)
 
@@ -104,6 +112,8 @@ class Allocator:
         self._budget = 0
         self._run_budget = REPAIR_RUN_BUDGET
         self._claimable_memo: dict[tuple[str, int, str | None], list[tuple[Site, date]]] = {}
+        #: order id -> position in the fair order of the batch
+        self._rank: dict[str, int] = {}
         #: SKUs whose stock moved between orders after they were first routed.
         self._changed_skus: set[str] = set()
 
@@ -111,7 +121,8 @@ class Allocator:
 
     def run(self, requests: Sequence[Request]) -> list[Decision]:
         """Route ``requests``; the decisions come back in the order of ``requests``."""
-        batch = sorted(requests, key=lambda request: request.fair_key)
+        batch = sorted(requests, key=_fair_sort_key)
+        self._rank = {request.order_id: rank for rank, request in enumerate(batch)}
         waiting = self._route_on_time(batch)
         # orders the relaxation found it cannot keep, or serve: repairing them is futile
         not_kept: set[str] = set()
@@ -133,7 +144,9 @@ class Allocator:
         waiting: list[Request] = []
         for request in batch:
             chain = self.chains[request.order_id] = self.rules.chain(request)
-            if not request.lines:
+            if request.hold is not None:
+                self._hold(request, None, request.hold)
+            elif not request.lines:
                 self._hold(request, None, "the order has no lines")
             elif not chain:
                 self._hold(request, None, "no rule takes the order")
@@ -261,7 +274,10 @@ class Allocator:
             request
             for request in waiting
             if request.promise is not None
-            and any(self._claims(request, rule, ON_TIME) for rule in self.chains[request.order_id])
+            # _claims has one claim per claimable site: whether there is one is enough here
+            and any(
+                self._claimable(request, rule, ON_TIME) for rule in self.chains[request.order_id]
+            )
         ]
 
     def _rebalance(
@@ -459,19 +475,16 @@ class Allocator:
         if found is not None:
             return found
         planner = self.planner
-        network = planner.network
         must_keep = accept == ON_TIME or rule.rule.require_on_time
+        promise, weight = request.promise, request.weight
         found = []
         for site, _ in planner.sites(request, rule):
             if not planner.fits(request.units, site.location_id, self.resources.initial):
                 continue
-            clock = planner.clock(request, site)
             days = [
                 day
-                for lane in planner.lanes(rule, site, request)
-                if lane.carries(request.weight)
-                for day, delivery in [network.dates(site, lane, request.start, clock)]
-                if not (must_keep and delivery > request.promise)  # type: ignore[operator]
+                for lane, day, delivery, _ in planner.departures(request, rule, site)[0]
+                if lane.carries(weight) and not (must_keep and delivery > promise)  # type: ignore[operator]
             ]
             if days:
                 found.append((site, min(days)))
@@ -528,12 +541,9 @@ class Allocator:
         recently routed (so popular stock with thousands of holders stays cheap).
         """
         recent = (order_id for order_id in reversed(holders) if order_id not in busy)
-        candidates = sorted(
-            (self.decisions[order_id] for order_id in islice(recent, REPAIR_POOL)),
-            key=lambda decision: decision.request.fair_key,
-            reverse=True,
-        )[:REPAIR_HOLDERS]
-        for decision in candidates:
+        # loosest promise first: the reverse of the fair order (a rank per order, no ties)
+        candidates = sorted(islice(recent, REPAIR_POOL), key=self._rank.__getitem__, reverse=True)
+        for decision in [self.decisions[order_id] for order_id in candidates[:REPAIR_HOLDERS]]:
             if done():
                 return True
             if self._budget <= 0:

@@ -8,8 +8,10 @@ records the result.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -17,6 +19,7 @@ from typing import Any
 
 from opsctl.model import CarrierService, Location, Order, OrderLine, StockLevel
 from opsctl.routing.allocator import Allocator
+from opsctl.routing.fulfilment import FULFILLED, NOT_OPEN, SKIP_REASONS, Skipped, left_to_route
 from opsctl.routing.geo import PostalCodes
 from opsctl.routing.model import BACKORDERED, CENT, HELD, ROUTED, Decision, Item, Request
 from opsctl.routing.network import Network
@@ -44,6 +47,9 @@ class RoutingInputs:
     #: Shipments already planned by earlier runs, per (location_id, ship day).
     load: Mapping[tuple[str, date], int] = field(default_factory=dict)
     postal_codes: PostalCodes | None = None
+    #: Ids of the orders that have a shipment in the data's shipments (read by ``opsctl
+    #: route``, not by replay): see :mod:`opsctl.routing.fulfilment`.
+    shipped: Collection[str] = frozenset()
 
 
 @dataclass
@@ -70,6 +76,8 @@ class Summary:
     split: int = 0
     backordered: int = 0
     held: int = 0
+    #: Orders not routed because of their status: open orders only, and of those only
+    #: what has not shipped (``skipped_reasons`` counts them per reason).
     skipped: int = 0
     shipments: int = 0
     with_promise: int = 0
@@ -77,6 +85,8 @@ class Summary:
     promises_at_risk: int = 0
     total_cost: Decimal = Decimal(0)
     load: list[LocationLoad] = field(default_factory=list)
+    #: Skip reason (``not open``, ``already fulfilled``) -> orders.
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
 
     @property
     def cost_per_order(self) -> Decimal:
@@ -101,7 +111,7 @@ class RoutingRun:
     """A finished run: every decision, with what made it (kept for ``--explain``)."""
 
     decisions: list[Decision]
-    skipped: list[Order]
+    skipped: list[Skipped]
     settings: RoutingSettings
     network: Network
     rules: RuleSet
@@ -120,15 +130,24 @@ def build_requests(
     *,
     tz: tzinfo,
     as_of: datetime | None = None,
-) -> tuple[list[Request], list[Order]]:
-    """The routable orders as requests (in input order), and the orders skipped by status.
+    shipped: Collection[str] = frozenset(),
+    fulfilled_too: bool = False,
+) -> tuple[list[Request], list[Skipped]]:
+    """The routable orders as requests (in input order), and the orders skipped.
 
-    ``tz`` reads a ``promised_by`` timestamp as a day; ``as_of`` is the
-    earliest moment an order can be processed (default: when it was placed).
+    Only open orders are routed, and of those only what has not shipped
+    (:mod:`opsctl.routing.fulfilment`; ``shipped``: the ids of the orders
+    with a shipment), unless ``fulfilled_too`` (replay routes a past period
+    whatever shipped since). ``tz`` reads a ``promised_by`` timestamp as a
+    day; ``as_of`` is the earliest moment an order can be processed (default:
+    when it was placed).
     """
     lines_of: dict[str, list[OrderLine]] = defaultdict(list)
+    extras_on_lines = False
     for line in lines:
         lines_of[line.order_id].append(line)
+        if line.extra:
+            extras_on_lines = True
     needs_value = any(rule.uses_value for rule in settings.rules)
     needs_tags = any(
         criteria.tags is not None
@@ -138,23 +157,33 @@ def build_requests(
     )
     requests, skipped = [], []
     zero = Decimal(0)
+    new_item = tuple.__new__  # Item(...) without the named tuple's Python-level __new__
     for order in orders:
         if order.status != ROUTABLE_STATUS:
-            skipped.append(order)
+            detail = f"its status is {order.status!r}: only open orders are routed"
+            skipped.append(Skipped(order, NOT_OPEN, detail))
             continue
         order_lines = tuple(lines_of.get(order.order_id, ()))
+        hold = None
+        # what shipped can only show in extra columns or in the shipments data
+        if not fulfilled_too and (order.extra or extras_on_lines or shipped):
+            left = left_to_route(order, order_lines, shipped)
+            if left.lines is None and left.hold is None:
+                detail = f"already fulfilled: {left.detail}; only what has not shipped is routed"
+                skipped.append(Skipped(order, FULFILLED, detail))
+                continue
+            order_lines, hold = left.lines or order_lines, left.hold
         units: dict[str, int] = {}
         weight = zero
+        items = []
         for line in order_lines:
-            units[line.sku] = units.get(line.sku, 0) + line.quantity
+            sku, quantity = line.sku, line.quantity
+            units[sku] = units.get(sku, 0) + quantity
             if line.weight_kg is not None:
-                weight += line.weight_kg * line.quantity
+                weight += line.weight_kg * quantity
+            items.append(new_item(Item, (line.line_id, sku, quantity)))
         value = None
-        if (
-            needs_value
-            or order.currency in settings.exchange_rates
-            or (order.currency == settings.currency)
-        ):
+        if needs_value:  # only value criteria read it
             value = sum((line.unit_price * line.quantity for line in order_lines), zero)
             if order.currency != settings.currency:
                 value = (value * settings.rate(order.currency)).quantize(CENT)
@@ -175,7 +204,8 @@ def build_requests(
                 order.ship_to_longitude,
             ),
             units=tuple(units.items()),
-            items=tuple(Item(line.line_id, line.sku, line.quantity) for line in order_lines),
+            items=tuple(items),
+            hold=hold,
         )
         if needs_tags:
             request.tags = _tags(request)
@@ -201,11 +231,14 @@ def route(
     tz: tzinfo,
     as_of: datetime | None = None,
     optimise: bool = True,
+    fulfilled_too: bool = False,
 ) -> RoutingRun:
     """Route every open order of ``inputs`` with ``settings``; nothing is written anywhere.
 
-    ``optimise=False`` routes order by order in fair order (no relaxation, repair or
-    improvement), to compare with.
+    Orders already fulfilled are skipped, and only the units left of partly
+    fulfilled ones are routed, unless ``fulfilled_too`` (replay: a what-if over
+    a past period). ``optimise=False`` routes order by order in fair order (no
+    relaxation, repair or improvement), to compare with.
     """
     network = Network(inputs.locations, inputs.carrier_services, settings, inputs.postal_codes)
     rules = RuleSet(settings, network, strategies)
@@ -215,53 +248,98 @@ def route(
     for key, units in inputs.reserved.items():
         stock[key] -= units
     resources = Resources(stock, inputs.load)
-    requests, skipped = build_requests(
-        inputs.orders, inputs.lines, settings, network, tz=tz, as_of=as_of
-    )
-    allocator = Allocator(rules, Planner(network, resources), optimise=optimise)
-    decisions = allocator.run(requests)
+    with collector_paused():
+        requests, skipped = build_requests(
+            inputs.orders,
+            inputs.lines,
+            settings,
+            network,
+            tz=tz,
+            as_of=as_of,
+            shipped=inputs.shipped,
+            fulfilled_too=fulfilled_too,
+        )
+        allocator = Allocator(rules, Planner(network, resources), optimise=optimise)
+        decisions = allocator.run(requests)
     return RoutingRun(decisions, skipped, settings, network, rules, allocator, inputs)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (reference counting still frees memory).
+
+    Reading and routing a batch build millions of small objects that form no
+    cycles, and every collection meanwhile would walk them all again: that was a
+    sixth of a 100,000-order run. At the end the objects made meanwhile join the
+    oldest generation unexamined (``freeze`` then ``unfreeze`` only moves lists),
+    so the next young collection does not walk them all either.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            if not gc.get_freeze_count():
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
 
 
 def summarise(
     decisions: Iterable[Decision],
-    skipped: Sequence[Order],
+    skipped: Sequence[Skipped],
     settings: RoutingSettings,
     network: Network,
 ) -> Summary:
     """Count a run's outcome: orders by status, promises, cost and load per location."""
-    summary = Summary(currency=settings.currency, skipped=len(skipped))
+    reasons = Counter(skip.reason for skip in skipped)
+    summary = Summary(
+        currency=settings.currency,
+        skipped=len(skipped),
+        skipped_reasons={
+            **{reason: reasons[reason] for reason in SKIP_REASONS},
+            **{reason: count for reason, count in reasons.items() if reason not in SKIP_REASONS},
+        },
+    )
     loads = {
         site_id: LocationLoad(site_id, daily_capacity=site.capacity)
         for site_id, site in network.sites.items()
     }
     per_day: Counter[tuple[str, date]] = Counter()
+    count: Counter[str] = Counter()
+    costs: list[Decimal] = []
     for decision in decisions:
-        summary.orders += 1
+        status, plan = decision.status, decision.plan
         if decision.request.promise is not None:
-            summary.with_promise += 1
-            if decision.promise_kept:
-                summary.promises_kept += 1
-            else:
-                summary.promises_at_risk += 1
-        if decision.status == BACKORDERED:
-            summary.backordered += 1
-        elif decision.status == HELD:
-            summary.held += 1
-        elif decision.status == ROUTED and decision.plan is not None:
-            summary.routed += 1
-            summary.split += decision.plan.split
-            summary.total_cost += decision.plan.cost
-            for shipment in decision.plan.shipments:
+            count["with_promise"] += 1
+            kept = plan is not None and plan.on_time is True  # Decision.promise_kept
+            count["promises_kept" if kept else "promises_at_risk"] += 1
+        if status == ROUTED and plan is not None:
+            count["routed"] += 1
+            costs.append(plan.cost)
+            shipments = plan.shipments
+            if len(shipments) > 1:
+                count["split"] += 1
+            for shipment in shipments:
                 load = loads[shipment.site.location_id]
                 load.shipments += 1
-                load.units += sum(item.quantity for item in shipment.items)
+                for item in shipment.items:
+                    load.units += item.quantity
                 load.cost += shipment.cost_value
                 per_day[(load.location_id, shipment.ship_date)] += 1
-            for site_id in {s.site.location_id for s in decision.plan.shipments}:
+            for site_id in {s.site.location_id for s in shipments}:
                 loads[site_id].orders += 1
+        elif status in (BACKORDERED, HELD):
+            count[status] += 1
+        count["orders"] += 1
+    summary.orders, summary.routed, summary.split = count["orders"], count["routed"], count["split"]
+    summary.backordered, summary.held = count[BACKORDERED], count[HELD]
+    summary.with_promise = count["with_promise"]
+    summary.promises_kept = count["promises_kept"]
+    summary.promises_at_risk = count["promises_at_risk"]
+    summary.total_cost = sum(costs, Decimal(0)).quantize(CENT)
     summary.shipments = sum(load.shipments for load in loads.values())
-    summary.total_cost = summary.total_cost.quantize(CENT)
     for (site_id, day), count in sorted(per_day.items()):
         load = loads[site_id]
         if count > load.busiest_day_shipments:
@@ -317,6 +395,7 @@ def summary_document(summary: Summary) -> dict[str, Any]:
         "backordered": summary.backordered,
         "held": summary.held,
         "skipped": summary.skipped,
+        "skipped_reasons": summary.skipped_reasons,
         "shipments": summary.shipments,
         "with_promise": summary.with_promise,
         "promises_kept": summary.promises_kept,

@@ -59,13 +59,9 @@ def explain(run: RoutingRun, order_id: str) -> dict[str, Any]:
     allocator = run.allocator
     decision = allocator.decisions.get(order_id)
     if decision is None:
-        skipped = next((o for o in run.skipped if o.order_id == order_id), None)
+        skipped = next((skip for skip in run.skipped if skip.order_id == order_id), None)
         if skipped is not None:
-            return {
-                "order_id": order_id,
-                "status": "skipped",
-                "reason": f"its status is {skipped.status!r}: only open orders are routed",
-            }
+            return {"order_id": order_id, "status": "skipped", "reason": skipped.detail}
         raise UsageError(
             f"order {order_id!r} is not among the {len(allocator.decisions)} orders routed "
             "(check --placed-since/--placed-until and the orders file)"

@@ -15,7 +15,8 @@ from pathlib import Path
 from opsctl.datasets import Dataset
 from opsctl.errors import DataError
 from opsctl.model import Location, Order, OrderLine, StockLevel
-from opsctl.routing.batch import RoutingInputs
+from opsctl.routing.batch import RoutingInputs, collector_paused
+from opsctl.routing.fulfilment import check_shipped_units
 from opsctl.routing.geo import PostalCodes
 from opsctl.routing.ledger import AllocationLedger
 
@@ -36,18 +37,37 @@ def read_inputs(
     placed_since: datetime | None = None,
     placed_until: datetime | None = None,
     postal_codes: str | Path | None = None,
+    shipments: bool = False,
 ) -> RoutingInputs:
     """The inputs of a run.
 
     Orders placed before ``placed_since`` or at/after ``placed_until`` are
     left out. With a ``ledger`` (``--apply``), orders it has already routed
     are left out too, and what earlier runs reserved counts against stock
-    and capacity. Stock naming an unknown location is a :class:`DataError`.
+    and capacity. With ``shipments``, the ids of the orders that have a
+    shipment in the data's shipments (a file, or the store), when there are
+    any, so that orders already fulfilled are not routed again
+    (:mod:`opsctl.routing.fulfilment`). Stock naming an unknown location, or
+    a ``quantity_shipped`` that is not a number of the line's units, is a
+    :class:`DataError`.
     """
+    with collector_paused():
+        return _read_inputs(data, ledger, placed_since, placed_until, postal_codes, shipments)
+
+
+def _read_inputs(
+    data: Dataset,
+    ledger: AllocationLedger | None,
+    placed_since: datetime | None,
+    placed_until: datetime | None,
+    postal_codes: str | Path | None,
+    shipments: bool,
+) -> RoutingInputs:
     orders: list[Order] = []
     lines: list[OrderLine] = []
     for record in data.records("orders", option=OPTIONS["orders"]):
         (orders if isinstance(record, Order) else lines).append(record)
+    check_shipped_units(lines, data.file("orders"))
     routed = ledger.routed_order_ids() if ledger is not None else set()
     orders = [
         order
@@ -57,7 +77,14 @@ def read_inputs(
         and (placed_until is None or order.placed_at < placed_until)
     ]
     wanted = {order.order_id for order in orders}
-    lines += data.records("order_lines", required=False, option=OPTIONS["order_lines"])
+    separate = list(data.records("order_lines", required=False, option=OPTIONS["order_lines"]))
+    check_shipped_units(separate, data.file("order_lines"))
+    lines += separate
+    shipped: set[str] = set()
+    if shipments:
+        for shipment in data.records("shipments", required=False):
+            if shipment.order_id in wanted:
+                shipped.add(shipment.order_id)
     inputs = RoutingInputs(
         locations=list(data.records("locations", option=OPTIONS["locations"])),
         carrier_services=list(data.records("carrier_services", option=OPTIONS["carrier_services"])),
@@ -67,6 +94,7 @@ def read_inputs(
         reserved=ledger.open_reservations() if ledger is not None else {},
         load=ledger.planned_load() if ledger is not None else {},
         postal_codes=PostalCodes.read_csv(postal_codes) if postal_codes else None,
+        shipped=shipped,
     )
     check_references(inputs.locations, inputs.stock, data.file("stock") or "stock")
     return inputs

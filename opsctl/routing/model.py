@@ -54,6 +54,9 @@ class Request:
     #: The whole order as shipment items, in line order.
     items: tuple[Item, ...] = ()
     tags: tuple[str, ...] = ()
+    #: Why the order is held without being routed (partly fulfilled, and the data does
+    #: not say which units are left), or None.
+    hold: str | None = None
     #: Memo of the planner: location id -> (local day at start, past the cutoff).
     clocks: dict[str, tuple[date, bool]] | None = None
     #: Memo of the planner: location id -> great-circle km (None: unknown).

@@ -65,31 +65,85 @@ def _better(key: tuple[Any, ...], plan: Plan, best_key: tuple[Any, ...] | None, 
     return key == best_key and tie_break(plan) < tie_break(best)
 
 
+#: A lane's departure from a site for the orders started on one local day, before or
+#: after the cutoff, capacity aside: (lane, earliest ship day, expected delivery, later),
+#: where ``later`` maps a ship day to the lane's next departure from the site and its
+#: delivery (shared by every order, filled as spilling needs it).
+Departure = tuple[Lane, date, date, dict[date, tuple[date, date]]]
+#: A site with its distance (when it matters), its departures for an order, and the
+#: earliest of their deliveries (``date.max`` without any).
+Option = tuple[Site, float | None, tuple[Departure, ...], date]
+#: A site's departures for one clock, and the earliest of their deliveries.
+Table = tuple[tuple[Departure, ...], date]
+
+
 class Planner:
-    """Builds and ranks the plans of one order against the :class:`Resources` left."""
+    """Builds and ranks the plans of one order against the :class:`Resources` left.
+
+    What does not change during a run is worked out once and shared by every order
+    that needs it: the sites a rule lets serve a channel and a destination country,
+    the lanes it allows there, their ship and delivery dates for each local day and
+    side of the cutoff (:meth:`departures`), the departures after each day, and the
+    price of each weight on each lane. Stock and capacity are read afresh every time.
+    """
 
     def __init__(self, network: Network, resources: Resources):
         self.network, self.resources = network, resources
-        self._sites: dict[tuple[int, str], tuple[Site, ...]] = {}
-        self._lanes: dict[tuple[int, str, str], tuple[Lane, ...]] = {}
-        self._costs: dict[tuple[int, Decimal], tuple[Decimal, Decimal]] = {}
-        self._fastest: dict[tuple, date] = {}
+        self._sites: dict[tuple[BoundRule, str], tuple[Site, ...]] = {}
+        self._pairs: dict[tuple[BoundRule, str], tuple[SiteChoice, ...]] = {}
+        self._served: dict[tuple[BoundRule, str, str], tuple[Site, ...]] = {}
+        self._served_pairs: dict[tuple[BoundRule, str, str], tuple[SiteChoice, ...]] = {}
+        self._lanes: dict[tuple[BoundRule, str, str], tuple[Lane, ...]] = {}
+        #: weight -> lane -> its price in its currency and in the routing currency
+        self._costs: dict[Decimal, dict[Lane, tuple[Decimal, Decimal]]] = {}
+        #: (rule, destination country) -> site id -> (local day, past cutoff) -> departures
+        self._departures: dict[tuple[BoundRule, str], dict[str, dict[tuple, Table]]] = {}
+        self._later: dict[tuple[Site, Lane], dict[date, tuple[date, date]]] = {}
+        self._uses_distance: dict[BoundRule, bool] = {}
 
     # -- sites -------------------------------------------------------------------------------
 
-    def sites(self, request: Request, rule: BoundRule) -> list[SiteChoice]:
+    def sites(self, request: Request, rule: BoundRule) -> Sequence[SiteChoice]:
         """The sites ``rule`` lets serve ``request``, with their distance when it matters."""
         channel = request.order.channel
-        key = (id(rule), channel)
-        sites = self._sites.get(key)
-        if sites is None:
-            sites = tuple(
+        key = (rule, channel)
+        pairs = self._pairs.get(key)
+        if pairs is None:
+            sites = self._sites[key] = tuple(
                 site for site in rule.sites if not rule.rule.channel_check or site.serves(channel)
             )
-            self._sites[key] = sites
+            pairs = self._pairs[key] = tuple((site, None) for site in sites)
+        if not self._distance_matters(rule):
+            return pairs
+        return self._with_distances(request, rule, self._sites[key])
+
+    def _served_sites(self, request: Request, rule: BoundRule) -> Sequence[SiteChoice]:
+        """:meth:`sites` less those with no lane the rule allows to the order's country:
+        they can ship nothing (and do not count as blocked)."""
+        order = request.order
+        key = (rule, order.channel, order.ship_to_country)
+        pairs = self._served_pairs.get(key)
+        if pairs is None:
+            sites = self._served[key] = tuple(
+                site for site, _ in self.sites(request, rule) if self.lanes(rule, site, request)
+            )
+            pairs = self._served_pairs[key] = tuple((site, None) for site in sites)
+        if not self._distance_matters(rule):
+            return pairs
+        return self._with_distances(request, rule, self._served[key])
+
+    def _distance_matters(self, rule: BoundRule) -> bool:
+        found = self._uses_distance.get(rule)
+        if found is None:
+            found = self._uses_distance[rule] = rule.rule.max_distance_km is not None or bool(
+                getattr(rule.strategy, "uses_distance", False)
+            )
+        return found
+
+    def _with_distances(
+        self, request: Request, rule: BoundRule, sites: Sequence[Site]
+    ) -> list[SiteChoice]:
         limit = rule.rule.max_distance_km
-        if limit is None and not getattr(rule.strategy, "uses_distance", False):
-            return [(site, None) for site in sites]
         choices = []
         known = request.distances
         if known is None:
@@ -103,6 +157,54 @@ class Planner:
                 choices.append((site, distance))
         return choices
 
+    def departures(
+        self, request: Request, rule: BoundRule, site: Site
+    ) -> tuple[tuple[Departure, ...], date]:
+        """The departures of the lanes ``rule`` allows from ``site`` to the order's country,
+        capacity aside, and the earliest of their deliveries: shared by every order started
+        on the same local day and side of the cutoff, so the calendars are asked once for
+        all of them."""
+        clocks = request.clocks
+        if clocks is None:
+            clocks = request.clocks = {}
+        site_id = site.location_id
+        clock = clocks.get(site_id)
+        if clock is None:
+            clock = clocks[site_id] = self.network.clock(site, request.start)
+        by_clock = self._tables(rule, request.order.ship_to_country).setdefault(site_id, {})
+        table = by_clock.get(clock)
+        if table is None:
+            network = self.network
+            departures = []
+            for lane in self.lanes(rule, site, request):
+                earliest, delivery = network.dates(site, lane, request.start, clock)
+                later = self._later.get((site, lane))
+                if later is None:
+                    later = self._later[(site, lane)] = {}
+                departures.append((lane, earliest, delivery, later))
+            table = by_clock[clock] = (
+                tuple(departures),
+                min((delivery for _, _, delivery, _ in departures), default=date.max),
+            )
+        return table
+
+    def _tables(self, rule: BoundRule, country: str) -> dict[str, dict[tuple, Table]]:
+        """The departures worked out so far for ``rule`` to ``country``, by site and clock."""
+        key = (rule, country)
+        found = self._departures.get(key)
+        if found is None:
+            found = self._departures[key] = {}
+        return found
+
+    def _next_departure(
+        self, site: Site, lane: Lane, later: dict[date, tuple[date, date]], day: date
+    ) -> tuple[date, date]:
+        """The lane's next departure from ``site`` after ``day``, and its delivery."""
+        network = self.network
+        following = network.next_departure(site, lane, day)
+        found = later[day] = (following, network.delivery(lane, following))
+        return found
+
     def fits(self, units: Sequence[tuple[str, int]], site_id: str, stock: dict) -> bool:
         """Whether ``stock`` (free or initial) holds every unit at ``site_id``."""
         for sku, quantity in units:
@@ -115,7 +217,7 @@ class Planner:
 
     def lanes(self, rule: BoundRule, site: Site, request: Request) -> tuple[Lane, ...]:
         """The lanes from ``site`` to the order's country that ``rule`` allows."""
-        key = (id(rule), site.country, request.order.ship_to_country)
+        key = (rule, site.country, request.order.ship_to_country)
         lanes = self._lanes.get(key)
         if lanes is None:
             lanes = tuple(
@@ -132,8 +234,7 @@ class Planner:
         """(earliest ship day, ship day, expected delivery) of a parcel from ``site`` with
         ``lane``: the ship day spills to later departures while the site's daily capacity is
         taken; None when it is taken on every departure of the spill-over window."""
-        network = self.network
-        earliest, delivery = network.dates(site, lane, request.start, clock)
+        earliest, delivery = self.network.dates(site, lane, request.start, clock)
         capacity = site.capacity
         if capacity is None:
             return earliest, earliest, delivery
@@ -142,22 +243,52 @@ class Planner:
         by_day = self.resources.load.get(site.location_id)
         if not by_day or by_day.get(earliest, 0) < capacity:
             return earliest, earliest, delivery
-        day, waits = earliest, 0
-        while by_day.get(day, 0) >= capacity:
-            waits += 1
-            if waits > network.spill_days:
-                return None
-            day = network.next_departure(site, lane, day)
-        return earliest, day, network.delivery(lane, day)
+        later = self._later.get((site, lane))
+        if later is None:
+            later = self._later[(site, lane)] = {}
+        spilled = self._spill(site, lane, later, earliest, by_day, capacity)
+        return None if spilled is None else (earliest, *spilled)
+
+    def _spill(
+        self,
+        site: Site,
+        lane: Lane,
+        later: dict[date, tuple[date, date]],
+        earliest: date,
+        by_day: dict[date, int],
+        capacity: int,
+    ) -> tuple[date, date] | None:
+        """(ship day, delivery) of the first departure after the full ``earliest`` with
+        room, within the spill-over window; None when every one is full."""
+        day = earliest
+        for _ in range(self.network.spill_days):
+            step = later.get(day)
+            if step is None:
+                step = self._next_departure(site, lane, later, day)
+            day = step[0]
+            if by_day.get(day, 0) < capacity:
+                return step
+        return None
 
     def price(self, lane: Lane, weight: Decimal) -> tuple[Decimal, Decimal]:
         """The lane's price for ``weight`` kg, in its currency and in the routing currency."""
-        key = (id(lane), weight)
-        found = self._costs.get(key)
+        prices = self._prices(weight)
+        found = prices.get(lane)
         if found is None:
-            cost = lane.cost(weight)
-            found = self._costs[key] = (cost, cost if lane.rate == 1 else cost * lane.rate)
+            found = prices[lane] = self._price(lane, weight)
         return found
+
+    def _prices(self, weight: Decimal) -> dict[Lane, tuple[Decimal, Decimal]]:
+        """The prices of a parcel of ``weight`` kg worked out so far, per lane."""
+        prices = self._costs.get(weight)
+        if prices is None:
+            prices = self._costs[weight] = {}
+        return prices
+
+    @staticmethod
+    def _price(lane: Lane, weight: Decimal) -> tuple[Decimal, Decimal]:
+        cost = lane.cost(weight)
+        return cost, cost if lane.rate == 1 else cost * lane.rate
 
     def shipment(
         self,
@@ -214,45 +345,83 @@ class Planner:
         ``accept=ON_TIME`` considers only plans that keep the promise; ``only``
         limits the plans to those locations.
         """
-        free, initial = self.resources.free, self.resources.initial
+        resources = self.resources
+        free, initial, load = resources.free, resources.initial, resources.load
         key_of = rule.strategy.key
         on_time_only = accept == ON_TIME or rule.rule.require_on_time
         best: Plan | None = None
         best_key: tuple[Any, ...] | None = None
         blocked = False
-        sites = self.sites(request, rule)
+        choices = self._served_sites(request, rule)
         if only is not None:
-            sites = [choice for choice in sites if choice[0].location_id in only]
-        units, items, weight = request.units, request.items, request.weight
-        promise = request.promise
+            choices = [choice for choice in choices if choice[0].location_id in only]
+        items, weight, promise = request.items, request.weight, request.promise
+        # what is left of each SKU the order wants, per location (nothing changes meanwhile)
+        wanted = []
+        for sku, quantity in request.units:
+            wanted.append((free.get(sku), initial.get(sku), quantity))
+        prices = self._prices(weight)
+        departures_of = self.departures
+        clocks = request.clocks
+        if clocks is None:
+            clocks = request.clocks = {}
+        tables = self._tables(rule, request.order.ship_to_country)
+        start = request.start
         # One probe shipment and plan are refilled for every lane, and copied only when
         # they rank best so far: the planner ranks millions of options in a large batch.
         probe = Shipment(None, None, items, weight, None, None, None, None, None, None, None)  # type: ignore[arg-type]
         probe_plan = Plan((probe,), None, None, None)  # type: ignore[arg-type]
-        for site, distance in sites:
+        for site, distance in choices:
             site_id = site.location_id
-            lanes = self.lanes(rule, site, request)
-            if not lanes:
+            fits = True
+            for by_location, _, quantity in wanted:
+                if by_location is None or by_location.get(site_id, 0) < quantity:
+                    fits = False
+                    break
+            if not fits:
+                if not blocked:
+                    blocked = all(
+                        held is not None and held.get(site_id, 0) >= quantity
+                        for _, held, quantity in wanted
+                    )
                 continue
-            if not self.fits(units, site_id, free):
-                blocked = blocked or self.fits(units, site_id, initial)
-                continue
-            clock = self.clock(request, site)
+            capacity = site.capacity
+            by_day = None
+            if capacity is not None:
+                if capacity <= 0:
+                    continue
+                by_day = load.get(site_id)
             probe.site, probe.distance_km = site, distance
-            for lane in lanes:
-                if lane.max_weight_kg is not None and weight > lane.max_weight_kg:
+            # the site's departures at the order's clock (departures_of works them out once)
+            clock = clocks.get(site_id)
+            if clock is None:  # Network.clock, inline: the site's local day, past the cutoff
+                local = start.astimezone(site.zone)
+                clock = clocks[site_id] = (local.date(), local.time() >= site.cutoff)
+            by_clock = tables.get(site_id)
+            table = by_clock.get(clock) if by_clock is not None else None
+            if table is None:
+                table = departures_of(request, rule, site)
+            for lane, earliest, delivery, later in table[0]:
+                limit = lane.max_weight_kg
+                if limit is not None and weight > limit:
                     continue
-                timing = self.timing(request, site, lane, clock)
-                if timing is None:
-                    continue
-                on_time = None if promise is None else timing[2] <= promise
+                day = earliest
+                if by_day and by_day.get(earliest, 0) >= capacity:  # type: ignore[operator]
+                    spilled = self._spill(site, lane, later, earliest, by_day, capacity)  # type: ignore[arg-type]
+                    if spilled is None:
+                        continue
+                    day, delivery = spilled
+                on_time = None if promise is None else delivery <= promise
                 if on_time_only and on_time is False:
                     continue
-                cost, value = self.price(lane, weight)
+                price = prices.get(lane)
+                if price is None:
+                    price = prices[lane] = self._price(lane, weight)
+                cost, value = price
                 probe.lane = lane
-                probe.earliest_ship_date, probe.ship_date, probe.delivery = timing
+                probe.earliest_ship_date, probe.ship_date, probe.delivery = earliest, day, delivery
                 probe.cost, probe.cost_value, probe.on_time = cost, value, on_time
-                probe_plan.on_time, probe_plan.cost, probe_plan.delivery = on_time, value, timing[2]
+                probe_plan.on_time, probe_plan.cost, probe_plan.delivery = on_time, value, delivery
                 key = key_of(probe_plan, request, rule)
                 if (
                     best_key is None
@@ -260,12 +429,25 @@ class Planner:
                     or (key == best_key and tie_break(probe_plan) < tie_break(best))  # type: ignore[arg-type]
                 ):
                     shipment = Shipment(
-                        site, lane, items, weight, *timing, cost, value, on_time, distance
+                        site,
+                        lane,
+                        items,
+                        weight,
+                        earliest,
+                        day,
+                        delivery,
+                        cost,
+                        value,
+                        on_time,
+                        distance,
                     )
-                    best, best_key = Plan((shipment,), on_time, value, timing[2]), key
+                    best, best_key = Plan((shipment,), on_time, value, delivery), key
         if rule.rule.split and (best is None or best.on_time is False):
             need_on_time = on_time_only or best is not None
-            for plan in self.split_plans(request, rule, sites, need_on_time):
+            options = [
+                (site, distance, *departures_of(request, rule, site)) for site, distance in choices
+            ]
+            for plan in self.split_plans(request, rule, options, need_on_time):
                 key = key_of(plan, request, rule)
                 if _better(key, plan, best_key, best):
                     best, best_key = plan, key
@@ -278,7 +460,7 @@ class Planner:
     # -- splitting ---------------------------------------------------------------------------
 
     def split_plans(
-        self, request: Request, rule: BoundRule, sites: Sequence[SiteChoice], on_time_only: bool
+        self, request: Request, rule: BoundRule, options: Sequence[Option], on_time_only: bool
     ) -> Iterator[Plan]:
         """Plans of 2 to ``max_shipments`` shipments from different sites.
 
@@ -289,47 +471,52 @@ class Planner:
         to the smaller sets.
         """
         free = self.resources.free
-        wanted = dict(request.units)
-        if on_time_only and request.promise is not None:
-            sites = [
-                choice
-                for choice in sites
-                if self.fastest(request, rule, choice[0]) <= request.promise
-            ]
+        wanted = request.units
+        promise = request.promise
+        if on_time_only and promise is not None:
+            options = [option for option in options if option[3] <= promise]
+        stocks = [(sku, quantity, free.get(sku)) for sku, quantity in wanted]
         supply: dict[str, dict[str, int]] = {}
-        for site, _ in sites:
+        for option in options:
+            site_id = option[0].location_id
             held = {}
-            for sku, quantity in wanted.items():
-                units = min(quantity, max(0, free.get(sku, {}).get(site.location_id, 0)))
-                if units:
-                    held[sku] = units
+            for sku, quantity, by_location in stocks:
+                if by_location:
+                    units = min(quantity, max(0, by_location.get(site_id, 0)))
+                    if units:
+                        held[sku] = units
             if held:
-                supply[site.location_id] = held
-        for sku, quantity in wanted.items():
+                supply[site_id] = held
+        for sku, quantity in wanted:
             if sum(held.get(sku, 0) for held in supply.values()) < quantity:
                 return
         ranked = sorted(
-            (choice for choice in sites if choice[0].location_id in supply),
-            key=lambda choice: -sum(supply[choice[0].location_id].values()),
+            (option for option in options if option[0].location_id in supply),
+            key=lambda option: -sum(supply[option[0].location_id].values()),
         )
+        most = min(rule.rule.max_shipments, len(ranked))
+        if most < 2:
+            return
         unit_weight = {line.line_id: line.weight_kg or Decimal(0) for line in request.lines}
-        for count in range(2, min(rule.rule.max_shipments, len(ranked)) + 1):
-            for group in combinations(ranked, count):
+        held_by = [supply[option[0].location_id] for option in ranked]
+        for count in range(2, most + 1):
+            for indexes in combinations(range(len(ranked)), count):
                 if any(
-                    sum(supply[site.location_id].get(sku, 0) for site, _ in group) < quantity
-                    for sku, quantity in wanted.items()
+                    sum(held_by[i].get(sku, 0) for i in indexes) < quantity
+                    for sku, quantity in wanted
                 ):
                     continue
+                group = [ranked[i] for i in indexes]
                 parcels = self._share_out(request, group, supply)
                 if len(parcels) < count:
                     continue
                 shipments = []
-                for (site, distance), items in zip(group, parcels, strict=True):
+                for option, items in zip(group, parcels, strict=True):
                     weight = sum(
                         (unit_weight[item.line_id] * item.quantity for item in items), Decimal(0)
                     )
                     shipment = self._best_shipment(
-                        request, rule, site, distance, items, weight, on_time_only
+                        request, rule, option, items, weight, on_time_only
                     )
                     if shipment is None:
                         break
@@ -349,34 +536,35 @@ class Planner:
 
     def fastest(self, request: Request, rule: BoundRule, site: Site) -> date:
         """The earliest delivery any lane the rule allows gives from ``site`` (capacity aside)."""
-        clock = self.clock(request, site)
-        key = (id(rule), site.location_id, request.order.ship_to_country, clock)
-        found = self._fastest.get(key)
-        if found is None:
-            found = self._fastest[key] = min(
-                (
-                    self.network.dates(site, lane, request.start, clock)[1]
-                    for lane in self.lanes(rule, site, request)
-                ),
-                default=date.max,
-            )
-        return found
+        return self.departures(request, rule, site)[1]
 
     @staticmethod
     def _share_out(
-        request: Request, group: Sequence[SiteChoice], supply: dict[str, dict[str, int]]
+        request: Request, group: Sequence[Option], supply: dict[str, dict[str, int]]
     ) -> list[tuple[Item, ...]]:
-        left = {site.location_id: dict(supply[site.location_id]) for site, _ in group}
-        parcels: dict[str, list[Item]] = {site.location_id: [] for site, _ in group}
+        left = {option[0].location_id: dict(supply[option[0].location_id]) for option in group}
+        parcels: dict[str, list[Item]] = {site_id: [] for site_id in left}
         for item in request.items:
-            whole = next((i for i in left if left[i].get(item.sku, 0) >= item.quantity), None)
-            sources = [whole] if whole is not None else list(left)
-            needed = item.quantity
-            for site_id in sources:
-                units = min(needed, left[site_id].get(item.sku, 0))
+            sku, quantity = item.sku, item.quantity
+            if not quantity:
+                continue
+            whole = None
+            for site_id, held in left.items():
+                if held.get(sku, 0) >= quantity:
+                    whole = site_id
+                    break
+            if whole is not None:
+                left[whole][sku] -= quantity
+                parcels[whole].append(item)
+                continue
+            needed = quantity
+            for site_id, held in left.items():
+                units = min(needed, held.get(sku, 0))
                 if units:
-                    left[site_id][item.sku] -= units
-                    parcels[site_id].append(Item(item.line_id, item.sku, units))
+                    held[sku] -= units
+                    parcels[site_id].append(
+                        item if units == quantity else Item(item.line_id, sku, units)
+                    )
                     needed -= units
                 if not needed:
                     break
@@ -386,24 +574,66 @@ class Planner:
         self,
         request: Request,
         rule: BoundRule,
-        site: Site,
-        distance: float | None,
+        option: Option,
         items: tuple[Item, ...],
         weight: Decimal,
         on_time_only: bool,
     ) -> Shipment | None:
-        clock = self.clock(request, site)
+        """The best shipment of ``items`` (part of a split plan) from the option's site."""
+        site, distance, departures, _ = option
+        capacity = site.capacity
+        by_day = None
+        if capacity is not None:
+            if capacity <= 0:
+                return None
+            by_day = self.resources.load.get(site.location_id)
+        key_of = rule.strategy.key
+        promise = request.promise
+        prices = self._prices(weight)
         best: Shipment | None = None
         best_key: tuple[Any, ...] | None = None
         best_plan: Plan | None = None
-        for lane in self.lanes(rule, site, request):
-            if lane.max_weight_kg is not None and weight > lane.max_weight_kg:
+        probe = Shipment(site, None, items, weight, None, None, None, None, None, None, distance)  # type: ignore[arg-type]
+        probe_plan = Plan((probe,), None, None, None)  # type: ignore[arg-type]
+        for lane, earliest, delivery, later in departures:
+            limit = lane.max_weight_kg
+            if limit is not None and weight > limit:
                 continue
-            shipment = self.shipment(request, site, lane, items, weight, clock, distance)
-            if shipment is None or (on_time_only and shipment.on_time is False):
+            day = earliest
+            if by_day and by_day.get(earliest, 0) >= capacity:  # type: ignore[operator]
+                spilled = self._spill(site, lane, later, earliest, by_day, capacity)  # type: ignore[arg-type]
+                if spilled is None:
+                    continue
+                day, delivery = spilled
+            on_time = None if promise is None else delivery <= promise
+            if on_time_only and on_time is False:
                 continue
-            plan = Plan((shipment,), shipment.on_time, shipment.cost_value, shipment.delivery)
-            key = rule.strategy.key(plan, request, rule)
-            if _better(key, plan, best_key, best_plan):
-                best, best_key, best_plan = shipment, key, plan
+            price = prices.get(lane)
+            if price is None:
+                price = prices[lane] = self._price(lane, weight)
+            cost, value = price
+            probe.lane = lane
+            probe.earliest_ship_date, probe.ship_date, probe.delivery = earliest, day, delivery
+            probe.cost, probe.cost_value, probe.on_time = cost, value, on_time
+            probe_plan.on_time, probe_plan.cost, probe_plan.delivery = on_time, value, delivery
+            key = key_of(probe_plan, request, rule)
+            if (
+                best_key is None
+                or key < best_key
+                or (key == best_key and tie_break(probe_plan) < tie_break(best_plan))  # type: ignore[arg-type]
+            ):
+                best = Shipment(
+                    site,
+                    lane,
+                    items,
+                    weight,
+                    earliest,
+                    day,
+                    delivery,
+                    cost,
+                    value,
+                    on_time,
+                    distance,
+                )
+                best_plan, best_key = Plan((best,), on_time, value, delivery), key
         return best

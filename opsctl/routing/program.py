@@ -47,6 +47,8 @@ the router's choices and its optimum bounds the router's from above.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -237,12 +239,30 @@ class Relaxation:
     sites: dict[str, dict[str, float]]
 
 
+def _silent_highs():
+    """A HiGHS solver. Its first construction in a process prints a banner on the C-level
+    standard output, which would corrupt ``--format json`` output: it goes to the null
+    device instead."""
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
 def solve_relaxation(program: BatchProgram) -> Relaxation:
     """Solve the linear relaxation with HiGHS: most promises, then orders, then least cost."""
     import highspy
     import numpy as np
 
-    solver = highspy.Highs()
+    solver = _silent_highs()
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("threads", 1)
     solver.setOptionValue("random_seed", 0)

@@ -91,7 +91,10 @@ def summary_rows(summary: Summary) -> list[dict[str, Any]]:
         {"metric": "split", "value": summary.split},
         {"metric": "backordered", "value": summary.backordered},
         {"metric": "held", "value": summary.held},
-        {"metric": "skipped (not open)", "value": summary.skipped},
+        *(
+            {"metric": f"skipped ({reason})", "value": count}
+            for reason, count in summary.skipped_reasons.items()
+        ),
         {"metric": "promises kept", "value": f"{summary.promises_kept}{rate}"},
         {"metric": "promises at risk", "value": summary.promises_at_risk},
         {"metric": "total cost", "value": f"{summary.total_cost} {summary.currency}"},

@@ -59,25 +59,37 @@ class Resources:
 
     def take(self, order_id: str, plan: Plan) -> None:
         """Hold the stock and capacity ``plan`` uses for ``order_id``."""
+        free, holders, load, shippers = self.free, self.holders, self.load, self.shippers
         for shipment in plan.shipments:
             site_id = shipment.site.location_id
-            for item in shipment.items:
-                by_location = self.free.setdefault(item.sku, {})
-                by_location[site_id] = by_location.get(site_id, 0) - item.quantity
-                held = self.holders.setdefault((site_id, item.sku), {})
-                held[order_id] = held.get(order_id, 0) + item.quantity
-            by_day = self.load.setdefault(site_id, {})
-            by_day[shipment.ship_date] = by_day.get(shipment.ship_date, 0) + 1
-            self.shippers.setdefault((site_id, shipment.ship_date), {})[order_id] = None
+            for _, sku, quantity in shipment.items:
+                by_location = free.get(sku)
+                if by_location is None:
+                    by_location = free[sku] = {}
+                by_location[site_id] = by_location.get(site_id, 0) - quantity
+                held = holders.get((site_id, sku))
+                if held is None:
+                    held = holders[(site_id, sku)] = {}
+                held[order_id] = held.get(order_id, 0) + quantity
+            day = shipment.ship_date
+            by_day = load.get(site_id)
+            if by_day is None:
+                by_day = load[site_id] = {}
+            by_day[day] = by_day.get(day, 0) + 1
+            orders = shippers.get((site_id, day))
+            if orders is None:
+                orders = shippers[(site_id, day)] = {}
+            orders[order_id] = None
 
     def give_back(self, order_id: str, plan: Plan) -> None:
         """Release what :meth:`take` held for ``order_id`` with ``plan``."""
+        free, holders = self.free, self.holders
         for shipment in plan.shipments:
             site_id = shipment.site.location_id
-            for item in shipment.items:
-                self.free[item.sku][site_id] += item.quantity
-                held = self.holders[(site_id, item.sku)]
-                held[order_id] -= item.quantity
+            for _, sku, quantity in shipment.items:
+                free[sku][site_id] += quantity
+                held = holders[(site_id, sku)]
+                held[order_id] -= quantity
                 if not held[order_id]:
                     del held[order_id]
             self.load[site_id][shipment.ship_date] -= 1

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from opsctl.routing.model import Request, Site
 from opsctl.routing.network import Network
-from opsctl.routing.rules import RoutingSettings, Rule, unreachable_rules
+from opsctl.routing.rules import Criteria, RoutingSettings, Rule, unreachable_rules
 from opsctl.routing.strategies import RoutingStrategy
 
 log = logging.getLogger("opsctl.routing")
@@ -50,6 +51,15 @@ class RuleSet:
     ):
         self.settings, self.network = settings, network
         self.rules = tuple(self._bind(rule, strategies) for rule in settings.rules)
+        # When every rule only looks at text fields of the order (channel, country, ...),
+        # orders alike in those fields have the same chain: it is worked out once for them.
+        criteria = [c for rule in settings.rules for c in (rule.when, rule.unless) if c is not None]
+        self._fields: tuple[str, ...] | None = None
+        if all(c == Criteria(text=c.text) for c in criteria):
+            self._fields = tuple(
+                sorted({attribute for c in criteria for _, attribute, _ in c.text})
+            )
+        self._chains: dict[tuple[Any, ...], tuple[BoundRule, ...]] = {}
         for rule, catch_all in unreachable_rules(settings.rules):
             log.warning(
                 "rule %r can never route an order: rule %r before it takes every order "
@@ -61,6 +71,16 @@ class RuleSet:
     def chain(self, request: Request) -> tuple[BoundRule, ...]:
         """The rules that may route ``request``, in order: those that take it, up to and
         including the first whose ``on_no_fit`` is not ``next-rule``."""
+        if self._fields is None:
+            return self._chain(request)
+        order = request.order
+        key = tuple([getattr(order, name) for name in self._fields])
+        chain = self._chains.get(key)
+        if chain is None:
+            chain = self._chains[key] = self._chain(request)
+        return chain
+
+    def _chain(self, request: Request) -> tuple[BoundRule, ...]:
         chain = []
         for bound in self.rules:
             if bound.rule.mismatch(request) is None:
