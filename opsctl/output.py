@@ -67,7 +67,52 @@ def to_cell(value: Any) -> str:
 
 
 def dumps_json(document: Any) -> str:
-    return json.dumps(to_jsonable(document), indent=2, ensure_ascii=False) + "\n"
+    """``document`` as indented JSON (2 spaces, UTF-8 text) and a newline.
+
+    Written by orjson, in C: the json module's indenting encoder is pure Python
+    and takes seconds for 100,000 rows. Values orjson does not know go through
+    :func:`to_jsonable` (money stays an exact string); what orjson refuses
+    (integers beyond 64 bits) falls back to the json module.
+    """
+    import orjson
+
+    try:
+        return orjson.dumps(document, default=_jsonable_one, option=_orjson_options()).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(to_jsonable(document), indent=2, ensure_ascii=False) + "\n"
+
+
+def _jsonable_one(value: Any) -> Any:
+    """orjson's ``default``: a value it leaves to us, turned as :func:`to_jsonable` turns it."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    jsonable = to_jsonable(value)
+    if jsonable is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return jsonable
+
+
+def _orjson_options() -> int:
+    import orjson
+
+    return (
+        orjson.OPT_INDENT_2
+        | orjson.OPT_APPEND_NEWLINE
+        | orjson.OPT_NON_STR_KEYS
+        | orjson.OPT_PASSTHROUGH_DATETIME
+        | orjson.OPT_PASSTHROUGH_SUBCLASS
+        | orjson.OPT_PASSTHROUGH_DATACLASS
+    )
 
 
 def render(

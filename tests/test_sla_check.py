@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
+from datetime import date, datetime, timezone
+from pathlib import Path
 
 import pytest
+
+from opsctl.sla import storecheck
 
 CONFIG = """\
 [defaults]
@@ -251,3 +256,126 @@ def test_a_failing_notifier_exits_4_and_is_retried(shop, opsctl_run):
         retried = opsctl_run("sla", "check", "--as-of", AS_OF, "--notify", env=env)
         retried.assert_success()
         assert len(received) == 3  # the first was refused and nothing recorded; then all went
+
+
+# -- the state store: one folded row per shipment -----------------------------------------
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+DEMO_AS_OF = "2026-11-02T09:00Z"
+DEMO_ENTITIES = ("locations", "carrier_services", "orders", "shipments")
+
+
+@pytest.fixture
+def demo_store(opsctl_env, opsctl_run):
+    """The demo shop's config with its data files, and a store holding them."""
+    config = (FIXTURES / "opsctl.toml").read_text(encoding="utf-8")
+    config = re.sub(r'^(\w+) = "(\w+\.\w+)"', rf'\1 = "{FIXTURES}/\2"', config, flags=re.M)
+    config = re.sub(r'^path = .*$', 'path = "state.db"', config, count=1, flags=re.M)
+    (opsctl_env / "opsctl.toml").write_text(config, encoding="utf-8")
+    for entity in DEMO_ENTITIES:
+        opsctl_run("ingest", entity, str(FIXTURES / f"{entity}.csv")).assert_success()
+    return opsctl_env
+
+
+def demo_check(opsctl_run, *args: str, env=None):
+    result = opsctl_run("sla", "check", "--as-of", DEMO_AS_OF, *args, "-f", "json", env=env)
+    result.assert_success()
+    return result
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ("--all",),
+        ("--by", "channel", "--by", "service", "--verdict", "late"),
+        ("--carrier", "dhl", "--since", "2026-10-20", "--all"),
+    ],
+)
+def test_the_store_path_gives_the_verdicts_of_every_stored_record(demo_store, opsctl_run, options):
+    """Events ingested in two parts (each part folds anew): the one-row-per-shipment path
+    and the reference path over every stored record (OPSCTL_SLA_ENGINE=python) agree."""
+    events = (FIXTURES / "tracking_events.ndjson").read_text(encoding="utf-8").splitlines()
+    first, second = demo_store / "first.ndjson", demo_store / "second.ndjson"
+    first.write_text("\n".join(events[1::2]) + "\n", encoding="utf-8")
+    second.write_text("\n".join(events[0::2]) + "\n", encoding="utf-8")
+    for part in (first, second):
+        opsctl_run("ingest", "tracking_events", str(part)).assert_success()
+    fast = demo_check(opsctl_run, "--from-store", *options)
+    slow = demo_check(opsctl_run, "--from-store", *options, env={"OPSCTL_SLA_ENGINE": "python"})
+    assert fast.stdout == slow.stdout
+    assert fast.json()["summary"]["shipments"] > (2000 if options == ("--all",) else 10)
+
+
+def test_the_store_path_gives_the_verdicts_of_the_files(demo_store, opsctl_run):
+    opsctl_run("ingest", "tracking_events", str(FIXTURES / "tracking_events.ndjson"))
+    store = demo_check(opsctl_run, "--from-store", "--all").json()
+    files = demo_check(opsctl_run, "--all").json()
+
+    def instants(document):  # the store keeps instants in UTC, files their offsets
+        for row in document["shipments"]:
+            if row["last_event_at"]:
+                row["last_event_at"] = datetime.fromisoformat(row["last_event_at"])
+        return document
+
+    assert instants(store) == instants(files)
+    assert len(store["shipments"]) > 2000
+
+
+def test_a_forked_process_judging_half_of_the_store_changes_nothing(
+    demo_store, opsctl_run, monkeypatch
+):
+    opsctl_run("ingest", "tracking_events", str(FIXTURES / "tracking_events.ndjson"))
+    alone = demo_check(opsctl_run, "--from-store", "--all", "--by", "channel")
+    monkeypatch.setattr(storecheck, "PARALLEL_MIN_SHIPMENTS", 2)
+    shared = opsctl_run(
+        "-vv",
+        "sla",
+        "check",
+        "--as-of",
+        DEMO_AS_OF,
+        "--from-store",
+        "--all",
+        "--by",
+        "channel",
+        "-f",
+        "json",
+    )
+    assert shared.assert_success().stdout == alone.stdout
+    assert "shipments judged by a forked process" in shared.stderr
+
+
+def test_json_output_is_valid_indented_json_with_exact_money(shop, opsctl_run):
+    """``--format json`` is written by orjson; the values are what to_jsonable makes of them."""
+    from decimal import Decimal
+    from enum import Enum
+
+    from opsctl.output import dumps_json, to_jsonable
+
+    class Colour(str, Enum):
+        RED = "red"
+
+    result = opsctl_run("sla", "check", "--as-of", AS_OF, "--all", "--format", "json")
+    assert result.stdout.startswith('{\n  "') and result.stdout.endswith("}\n")
+    document = result.json()
+    for row in document["shipments"]:
+        row["promise"] = datetime.fromisoformat(row["promise"]).date()
+        row["last_event_at"] = datetime.fromisoformat(row["last_event_at"])
+    assert json.loads(dumps_json(document)) == json.loads(json.dumps(to_jsonable(document)))
+    odd = {
+        "nested": [{"a": [1, {"b": {}}]}, [], {}, (1.5, -0.0)],
+        "values": [Decimal("4.10"), {3, 1, 2}, Colour.RED, 'tab\t"quote" }\n, {', "\u2028é"],
+        "when": [datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc), date(2026, 2, 28)],
+        "empty": [None, False, "", 0],
+        "keys": {2: "two"},
+    }
+    assert json.loads(dumps_json(odd)) == {
+        "nested": [{"a": [1, {"b": {}}]}, [], {}, [1.5, -0.0]],
+        "values": ["4.10", [1, 2, 3], "red", 'tab\t"quote" }\n, {', "\u2028é"],
+        "when": ["2026-03-29T01:30:00+00:00", "2026-02-28"],
+        "empty": [None, False, "", 0],
+        "keys": {"2": "two"},
+    }
+    # Integers beyond 64 bits are still written (by the json module).
+    assert json.loads(dumps_json({"big": 10**30})) == {"big": 10**30}
+    # NaN is not JSON: it is written as null, so any JSON parser can read the output.
+    assert json.loads(dumps_json([float("nan")])) == [None]
