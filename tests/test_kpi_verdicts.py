@@ -141,3 +141,32 @@ def test_promise_outcomes_without_the_engine_are_the_engines(opsctl_run, opsctl_
     kept = {s: k for s, (_, k) in expected.items()}
     assert kept["SA1"] is True and kept["SA4"] is False and kept["SA5"] is None
     assert kept["SA6"] is None and kept["SA7"] is False and kept["SA8"] is None
+
+
+def test_returns_are_read_only_when_a_kpi_reads_them():
+    """Order KPIs that need no returns leave the returns file unread; the values are the same."""
+    from opsctl_kpis.catalogue import KPIS as catalogue
+
+    by_name = {kpi.name: kpi for kpi in catalogue}
+    app = App(config_path=str(DEMO), environ={}, extra_plugins=[("kpis", opsctl_kpis)])
+    window = {"start": datetime(2026, 10, 1, tzinfo=timezone.utc), "end": AS_OF, "grain": "week"}
+
+    def values(run: KpiRun, names: list[str]) -> dict:
+        return {
+            (v.kpi.name, v.period.label): (v.value, v.n)
+            for v in run.values([by_name[name] for name in names], **window)
+        }
+
+    core = ["orders", "split_shipment_rate", "backorder_rate", "on_time_delivery_rate"]
+    with KpiRun(app, Dataset(app), AS_OF) as lean:
+        first = values(lean, core)
+        assert "returns" not in lean.inputs._present
+        # A later KPI of the same run that reads the returns gets the orders built again.
+        later = values(lean, ["return_rate", "perfect_order_rate", *core])
+        assert "returns" in lean.inputs._present
+    with KpiRun(app, Dataset(app), AS_OF) as full:
+        expected = values(full, ["return_rate", "perfect_order_rate", *core])
+    assert later == expected
+    assert first == {key: value for key, value in expected.items() if key[0] in core}
+    returned = [value for (name, _), (value, _) in expected.items() if name == "return_rate"]
+    assert any(value is not None for value in returned)

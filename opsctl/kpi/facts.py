@@ -103,18 +103,36 @@ class Facts:
         self._complete_verdicts = False
         self._built: set[str] = set()
         self.thresholds = thresholds or {}
+        #: Whether the orders fact table joins the returns (``returned``,
+        #: ``defective_return``): unless :meth:`prepare` found that no KPI reads them.
+        self._order_returns = True
 
     def has(self, entity: str) -> bool:
         return self.inputs.has(entity)
+
+    @property
+    def order_returns(self) -> bool:
+        """Whether the orders fact table joins the returns (see :meth:`prepare`)."""
+        return self._order_returns
 
     def column(self, entity: str, column: str) -> bool:
         """Whether ``entity`` is given and has values in ``column``."""
         return self.has(entity) and column in self.inputs.columns(entity)
 
     def prepare(self, kpis: Iterable[Kpi]) -> None:
-        """Get ready to evaluate ``kpis``: complete verdicts if any of them reads them."""
+        """Get ready to evaluate ``kpis``: complete verdicts if any of them reads them.
+
+        The returns are joined to the orders only if one of ``kpis`` reads
+        what they give (reading the returns file is otherwise wasted work).
+        """
+        kpis = list(kpis)
         if any(needs_verdicts(kpi) for kpi in kpis):
             self.complete_verdicts()
+        returns = any(reads_returns(kpi) for kpi in kpis)
+        if returns and not self._order_returns:
+            self._built -= ORDER_DEPENDENTS
+        if returns or "orders" not in self._built:
+            self._order_returns = returns
 
     def complete_verdicts(self) -> None:
         """Give every shipment its SLA verdict from now on (now, if verdicts exist)."""
@@ -221,6 +239,12 @@ class Facts:
 
 def _orders(facts: Facts) -> str:
     in_full, in_full_join = facts.in_full()
+    if facts.order_returns:
+        returned = "r.order_id IS NOT NULL" if facts.has("returns") else "NULL::BOOLEAN"
+        defect = "r.defect"
+        returns_join = f"LEFT JOIN {facts.return_totals()} r USING (order_id)"
+    else:  # no KPI of this run reads them: the returns stay unread
+        returned, defect, returns_join = "NULL::BOOLEAN", "NULL::BOOLEAN", ""
     return f"""
     SELECT *, {in_full} AS in_full FROM (
         SELECT o.order_id, o.placed_at, o.channel, o.ship_to_country AS country, p.location,
@@ -236,12 +260,12 @@ def _orders(facts: Facts) -> str:
             o.status = 'cancelled' AND coalesce(p.shipments, 0) > 0 AS cancelled_after_shipping,
             CASE WHEN NOT p.mixed_currency AND p.cost_currency = o.currency
                  THEN p.shipping_cost END AS shipping_cost,
-            {"r.order_id IS NOT NULL" if facts.has("returns") else "NULL::BOOLEAN"} AS returned,
-            r.defect AS defective_return,
+            {returned} AS returned,
+            {defect} AS defective_return,
             o.fulfillment_status
         FROM orders o
         LEFT JOIN {facts.parcel_totals()} p USING (order_id)
-        LEFT JOIN {facts.return_totals()} r USING (order_id)
+        {returns_join}
     ) o {in_full_join}
     """
 
@@ -411,8 +435,33 @@ _VERDICT_READS = {
 }
 
 
+#: Fact tables built over the orders fact table (built again when it changes).
+ORDER_DEPENDENTS = frozenset(
+    {"orders", "order_values", "deliveries", "lines", "reviewed_deliveries"}
+)
+#: What in a KPI's SQL reads, per fact table, the columns the returns give to orders.
+_RETURN_READS = {
+    "orders": re.compile(r"\b(returned|defective_return)\b|\*|\bcolumns\s*\(", re.I),
+    "order_values": re.compile(r"\b(returned|defective_return)\b|\*|\bcolumns\s*\(", re.I),
+    "deliveries": re.compile(r"\b(perfect|defective_return)\b|\*|\bcolumns\s*\(", re.I),
+}
+
+
+#: ``count(*)``, whose star reads no column.
+_COUNT_ROWS = re.compile(r"\bcount\s*\(\s*\*\s*\)", re.I)
+
+
+def reads_returns(kpi: Kpi) -> bool:
+    """Whether ``kpi`` needs the returns joined to the orders fact table."""
+    if "returns" in kpi.inputs or kpi.facts not in FACT_TABLES:
+        return True
+    reads = _RETURN_READS.get(kpi.facts)
+    text = " ".join(part for part in (kpi.value, kpi.where or "", kpi.at) if part)
+    return bool(reads and reads.search(_COUNT_ROWS.sub("", text)))
+
+
 def needs_verdicts(kpi: Kpi) -> bool:
     """Whether ``kpi`` reads SLA verdicts beyond promise outcomes (so the engine must run)."""
     reads = _VERDICT_READS.get(kpi.facts)
     text = " ".join(part for part in (kpi.value, kpi.where or "", kpi.at) if part)
-    return bool(reads and reads.search(text))
+    return bool(reads and reads.search(_COUNT_ROWS.sub("", text)))

@@ -636,8 +636,8 @@ def load_rows(
         path = Path(folder) / f"{table}.csv"
         with open(path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            for row in rows:
-                writer.writerow([_cell(value) for value in row])
+            for row in rows:  # text as it is, the rest through _cell
+                writer.writerow([value if type(value) is str else _cell(value) for value in row])
         struct = "{" + ", ".join(f"{sql_text(n)}: {sql_text(t)}" for n, t in columns.items()) + "}"
         command = f"INSERT INTO {table}" if append else f"CREATE OR REPLACE TEMP TABLE {table} AS"
         con.execute(
