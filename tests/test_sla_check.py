@@ -379,3 +379,18 @@ def test_json_output_is_valid_indented_json_with_exact_money(shop, opsctl_run):
     assert json.loads(dumps_json({"big": 10**30})) == {"big": 10**30}
     # NaN is not JSON: it is written as null, so any JSON parser can read the output.
     assert json.loads(dumps_json([float("nan")])) == [None]
+
+
+def test_the_forked_helper_reads_its_rows_itself_only_outside_a_transaction(tmp_path):
+    """Through a connection of its own the helper would miss what a transaction in
+    progress wrote: then its rows are read before forking, by this connection."""
+    from opsctl.store import open_store
+
+    with open_store(tmp_path / "state.db") as store:
+        store.migrate()
+        assert storecheck._own_connection_location(store) == store.location
+        with store.transaction():
+            assert storecheck._own_connection_location(store) is None
+        rows = storecheck._read_own_rows(store.location, "")
+        assert rows == list(store.tracking_ledger().shipment_timelines(start=""))
+    assert storecheck._own_connection_location(object()) is None

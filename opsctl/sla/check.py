@@ -286,7 +286,7 @@ class Report:
         if self.keep_verdicts:
             self._verdicts.append((position, verdict))
         if verdict.assessment.verdict in self._wanted:
-            self._rows.append((position, verdict.row_values()))
+            self._rows.append((position, _listed_values(verdict.row_values())))
 
     def merge(self, other: Report) -> None:
         """Add what ``other`` (a report of another part of the same input) kept."""
@@ -305,6 +305,30 @@ class Report:
         """Every verdict (with ``keep_verdicts``), in input order."""
         self._verdicts.sort(key=_position)
         return [verdict for _, verdict in self._verdicts]
+
+
+def _listed_values(values: tuple) -> tuple:
+    """``values`` of :meth:`ShipmentVerdict.row_values` with the dates and the timestamp as
+    their ISO 8601 text: what every output format writes for them, done here (in the
+    process that judged the shipment) rather than value by value by the JSON encoder."""
+    (shipment_id, order_id, carrier, service, channel, number, verdict) = values[:7]
+    promise, expected, kept, late, status, last_event_at, reason = values[7:]
+    return (
+        shipment_id,
+        order_id,
+        carrier,
+        service,
+        channel,
+        number,
+        verdict,
+        None if promise is None else promise.isoformat(),
+        None if expected is None else expected.isoformat(),
+        kept,
+        late,
+        status,
+        None if last_event_at is None else last_event_at.isoformat(),
+        reason,
+    )
 
 
 def _position(item: tuple[int, object]) -> int:

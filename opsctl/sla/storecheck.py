@@ -46,6 +46,8 @@ def _deadline(text: str) -> date | datetime:
 
 #: Shipments from which a forked process judges part of them beside this one.
 PARALLEL_MIN_SHIPMENTS = 20_000
+#: Where the forked process's part starts, in percent of the shipments.
+HELPER_START = 50
 
 log = logging.getLogger("opsctl.sla")
 
@@ -72,9 +74,14 @@ def check_store(
     if split is None:
         judge.judge(ledger.shipment_timelines(), 0, report)
     else:
-        # The helper's rows are read before forking: it never touches the store's connection.
         offset, boundary = split
-        helper = _Helper(judge, list(ledger.shipment_timelines(start=boundary)), offset, report)
+        location = _own_connection_location(store)
+        if location is None:
+            # The helper's rows are read before forking: it never touches the store's connection.
+            source = list(ledger.shipment_timelines(start=boundary))
+        else:  # the helper reads its rows itself, through a connection of its own
+            source = (location, boundary)
+        helper = _Helper(judge, source, offset, report)
         try:
             judge.judge(ledger.shipment_timelines(stop=boundary), 0, report)
             part = helper.result()
@@ -100,15 +107,41 @@ def _split(store, ledger, report: Report) -> tuple[int, str] | None:
     shipments = store.shipments.count()
     if shipments < PARALLEL_MIN_SHIPMENTS:
         return None
-    offset = shipments * 3 // 5  # the helper does not read its rows: a larger part
+    # The helper reads and judges its rows while this process does the same with its own
+    # (measured on 100,000 shipments: half each keeps the two busy about as long).
+    offset = shipments * HELPER_START // 100
     boundary = ledger.shipment_at(offset)
     return None if boundary is None else (offset, boundary)
 
 
-class _Helper:
-    """A forked process judging ``rows`` (positions from ``offset``) into a report of its own."""
+def _own_connection_location(store) -> str | None:
+    """The file a forked helper can open to read its rows itself (committed data only),
+    or ``None``: another backend, or a transaction in progress (whose writes only this
+    connection sees)."""
+    connection = getattr(store, "connection", None)
+    location = getattr(store, "location", None)
+    if connection is None or location is None or connection.in_transaction:
+        return None
+    store.refold_timelines()
+    return location
 
-    def __init__(self, judge: _Judge, rows: list[tuple], offset: int, report: Report):
+
+def _read_own_rows(location: str, start: str) -> list[tuple]:
+    """In the forked helper: its rows, through a new connection (never the inherited one)."""
+    from opsctl.store import open_store
+
+    with open_store(location, create=False) as store:
+        return list(store.tracking_ledger().shipment_timelines(start=start))
+
+
+class _Helper:
+    """A forked process judging ``rows`` (positions from ``offset``) into a report of its own.
+
+    ``rows`` are the rows themselves, or ``(store file, first shipment id)`` for the
+    helper to read them itself.
+    """
+
+    def __init__(self, judge: _Judge, rows: list | tuple[str, str], offset: int, report: Report):
         context = multiprocessing.get_context("fork")
         self.receiver, sender = context.Pipe(duplex=False)
         options = {
@@ -140,9 +173,11 @@ class _Helper:
             self.process.join()
 
 
-def _help(sender, judge: _Judge, rows: list[tuple], offset: int, options) -> None:
+def _help(sender, judge: _Judge, rows: list | tuple[str, str], offset: int, options) -> None:
     """The forked process: judge its rows, send the report back."""
     try:
+        if isinstance(rows, tuple):
+            rows = _read_own_rows(*rows)
         part = Report(**options)
         judge.judge(rows, offset, part)
         sender.send(part)
