@@ -15,18 +15,41 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from itertools import combinations
+from operator import ge
 from typing import Any
 
 from opsctl.routing.model import Item, Lane, Plan, Request, Shipment, Site
 from opsctl.routing.network import Network
 from opsctl.routing.resources import Resources
 from opsctl.routing.ruleset import BoundRule
-from opsctl.routing.strategies import tie_break
+from opsctl.routing.strategies import (
+    CheapestOnTime,
+    FewestShipments,
+    Nearest,
+    Priority,
+    tie_break,
+)
 
 #: ``accept`` value: only plans that keep the promise (or orders that promise nothing).
 ON_TIME = "on-time"
 
 SiteChoice = tuple[Site, float | None]
+
+_FAR = float("inf")
+#: Built-in strategies whose key of a one-shipment plan the planner works out inline
+#: (the same tuple as their ``key``): the planner ranks millions of lanes in a batch.
+_GENERIC, _CHEAPEST, _NEAREST, _PRIORITY, _FEWEST = range(5)
+_KINDS = {CheapestOnTime: _CHEAPEST, Nearest: _NEAREST, Priority: _PRIORITY}
+_KINDS[FewestShipments] = _FEWEST
+
+
+def _site_term(kind: int, rule: BoundRule, site: Site, distance: float | None) -> Any:
+    """What a built-in strategy's key of a one-shipment plan reads of its site."""
+    if kind == _NEAREST:
+        return _FAR if distance is None else 0.0 + distance
+    if kind == _PRIORITY:
+        return (rule.priority_rank(site),)
+    return None
 
 
 def site_refusal(
@@ -100,6 +123,7 @@ class Planner:
         self._departures: dict[tuple[BoundRule, str], dict[str, dict[tuple, Table]]] = {}
         self._later: dict[tuple[Site, Lane], dict[date, tuple[date, date]]] = {}
         self._uses_distance: dict[BoundRule, bool] = {}
+        self._kinds: dict[BoundRule, int] = {}
 
     # -- sites -------------------------------------------------------------------------------
 
@@ -138,6 +162,13 @@ class Planner:
             found = self._uses_distance[rule] = rule.rule.max_distance_km is not None or bool(
                 getattr(rule.strategy, "uses_distance", False)
             )
+        return found
+
+    def _kind(self, rule: BoundRule) -> int:
+        """Which built-in strategy ranks for ``rule`` (exactly that class), else generic."""
+        found = self._kinds.get(rule)
+        if found is None:
+            found = self._kinds[rule] = _KINDS.get(type(rule.strategy), _GENERIC)
         return found
 
     def _with_distances(
@@ -348,6 +379,7 @@ class Planner:
         resources = self.resources
         free, initial, load = resources.free, resources.initial, resources.load
         key_of = rule.strategy.key
+        kind = self._kind(rule)
         on_time_only = accept == ON_TIME or rule.rule.require_on_time
         best: Plan | None = None
         best_key: tuple[Any, ...] | None = None
@@ -356,6 +388,7 @@ class Planner:
         if only is not None:
             choices = [choice for choice in choices if choice[0].location_id in only]
         items, weight, promise = request.items, request.weight, request.promise
+        late_cut = promise if on_time_only else None
         # what is left of each SKU the order wants, per location (nothing changes meanwhile)
         wanted = []
         for sku, quantity in request.units:
@@ -391,7 +424,7 @@ class Planner:
                 if capacity <= 0:
                     continue
                 by_day = load.get(site_id)
-            probe.site, probe.distance_km = site, distance
+            term = _site_term(kind, rule, site, distance) if kind >= _NEAREST else None
             # the site's departures at the order's clock (departures_of works them out once)
             clock = clocks.get(site_id)
             if clock is None:  # Network.clock, inline: the site's local day, past the cutoff
@@ -405,6 +438,8 @@ class Planner:
                 limit = lane.max_weight_kg
                 if limit is not None and weight > limit:
                     continue
+                if late_cut is not None and delivery > late_cut:
+                    continue  # late already: spilling to a later departure delivers no earlier
                 day = earliest
                 if by_day and by_day.get(earliest, 0) >= capacity:  # type: ignore[operator]
                     spilled = self._spill(site, lane, later, earliest, by_day, capacity)  # type: ignore[arg-type]
@@ -418,35 +453,57 @@ class Planner:
                 if price is None:
                     price = prices[lane] = self._price(lane, weight)
                 cost, value = price
-                probe.lane = lane
-                probe.earliest_ship_date, probe.ship_date, probe.delivery = earliest, day, delivery
-                probe.cost, probe.cost_value, probe.on_time = cost, value, on_time
-                probe_plan.on_time, probe_plan.cost, probe_plan.delivery = on_time, value, delivery
-                key = key_of(probe_plan, request, rule)
-                if (
-                    best_key is None
-                    or key < best_key
-                    or (key == best_key and tie_break(probe_plan) < tie_break(best))  # type: ignore[arg-type]
-                ):
-                    shipment = Shipment(
-                        site,
-                        lane,
-                        items,
-                        weight,
-                        earliest,
-                        day,
-                        delivery,
-                        cost,
-                        value,
-                        on_time,
-                        distance,
-                    )
-                    best, best_key = Plan((shipment,), on_time, value, delivery), key
+                late = on_time is False
+                if kind == _CHEAPEST:
+                    key = (1, delivery, value) if late else (0, value)
+                elif kind == _FEWEST:
+                    key = (1, late, value)
+                elif kind:  # nearest, priority
+                    key = (late, 1, term, value)
+                else:
+                    probe.site, probe.distance_km, probe.lane = site, distance, lane
+                    probe.earliest_ship_date, probe.ship_date = earliest, day
+                    probe.delivery, probe.cost, probe.cost_value = delivery, cost, value
+                    probe.on_time = on_time
+                    probe_plan.on_time, probe_plan.cost = on_time, value
+                    probe_plan.delivery = delivery
+                    key = key_of(probe_plan, request, rule)
+                if best_key is not None and not key < best_key:
+                    if key != best_key:
+                        continue
+                    probe.site, probe.distance_km, probe.lane = site, distance, lane
+                    probe.earliest_ship_date, probe.ship_date = earliest, day
+                    probe.delivery, probe.cost, probe.cost_value = delivery, cost, value
+                    probe.on_time = on_time
+                    probe_plan.on_time, probe_plan.cost = on_time, value
+                    probe_plan.delivery = delivery
+                    if not tie_break(probe_plan) < tie_break(best):  # type: ignore[arg-type]
+                        continue
+                shipment = Shipment(
+                    site,
+                    lane,
+                    items,
+                    weight,
+                    earliest,
+                    day,
+                    delivery,
+                    cost,
+                    value,
+                    on_time,
+                    distance,
+                )
+                best, best_key = Plan((shipment,), on_time, value, delivery), key
         if rule.rule.split and (best is None or best.on_time is False):
             need_on_time = on_time_only or best is not None
-            options = [
-                (site, distance, *departures_of(request, rule, site)) for site, distance in choices
-            ]
+            # only sites with some unit the order wants can take part in a split (the others
+            # would ship nothing): their departures are not worked out
+            options = []
+            for site, distance in choices:
+                site_id = site.location_id
+                for by_location, _, _ in wanted:
+                    if by_location is not None and by_location.get(site_id, 0) > 0:
+                        options.append((site, distance, *departures_of(request, rule, site)))
+                        break
             for plan in self.split_plans(request, rule, options, need_on_time):
                 key = key_of(plan, request, rule)
                 if _better(key, plan, best_key, best):
@@ -475,6 +532,8 @@ class Planner:
         promise = request.promise
         if on_time_only and promise is not None:
             options = [option for option in options if option[3] <= promise]
+        if len(options) < 2:  # a split needs two sites
+            return
         stocks = [(sku, quantity, free.get(sku)) for sku, quantity in wanted]
         supply: dict[str, dict[str, int]] = {}
         for option in options:
@@ -498,13 +557,16 @@ class Planner:
         if most < 2:
             return
         unit_weight = {line.line_id: line.weight_kg or Decimal(0) for line in request.lines}
-        held_by = [supply[option[0].location_id] for option in ranked]
+        # units of each wanted SKU (in order) each ranked site holds, to test sets at once
+        held_by = [
+            tuple(supply[option[0].location_id].get(sku, 0) for sku, _ in wanted)
+            for option in ranked
+        ]
+        quantities = [quantity for _, quantity in wanted]
         for count in range(2, most + 1):
             for indexes in combinations(range(len(ranked)), count):
-                if any(
-                    sum(held_by[i].get(sku, 0) for i in indexes) < quantity
-                    for sku, quantity in wanted
-                ):
+                totals = map(sum, zip(*[held_by[i] for i in indexes], strict=True))
+                if not all(map(ge, totals, quantities)):
                     continue
                 group = [ranked[i] for i in indexes]
                 parcels = self._share_out(request, group, supply)
@@ -588,6 +650,8 @@ class Planner:
                 return None
             by_day = self.resources.load.get(site.location_id)
         key_of = rule.strategy.key
+        kind = self._kind(rule)
+        term = _site_term(kind, rule, site, distance) if kind else None
         promise = request.promise
         prices = self._prices(weight)
         best: Shipment | None = None
@@ -595,10 +659,13 @@ class Planner:
         best_plan: Plan | None = None
         probe = Shipment(site, None, items, weight, None, None, None, None, None, None, distance)  # type: ignore[arg-type]
         probe_plan = Plan((probe,), None, None, None)  # type: ignore[arg-type]
+        late_cut = promise if on_time_only else None
         for lane, earliest, delivery, later in departures:
             limit = lane.max_weight_kg
             if limit is not None and weight > limit:
                 continue
+            if late_cut is not None and delivery > late_cut:
+                continue  # late already: spilling to a later departure delivers no earlier
             day = earliest
             if by_day and by_day.get(earliest, 0) >= capacity:  # type: ignore[operator]
                 spilled = self._spill(site, lane, later, earliest, by_day, capacity)  # type: ignore[arg-type]
@@ -612,28 +679,32 @@ class Planner:
             if price is None:
                 price = prices[lane] = self._price(lane, weight)
             cost, value = price
-            probe.lane = lane
-            probe.earliest_ship_date, probe.ship_date, probe.delivery = earliest, day, delivery
-            probe.cost, probe.cost_value, probe.on_time = cost, value, on_time
-            probe_plan.on_time, probe_plan.cost, probe_plan.delivery = on_time, value, delivery
-            key = key_of(probe_plan, request, rule)
-            if (
-                best_key is None
-                or key < best_key
-                or (key == best_key and tie_break(probe_plan) < tie_break(best_plan))  # type: ignore[arg-type]
-            ):
-                best = Shipment(
-                    site,
-                    lane,
-                    items,
-                    weight,
-                    earliest,
-                    day,
-                    delivery,
-                    cost,
-                    value,
-                    on_time,
-                    distance,
-                )
-                best_plan, best_key = Plan((best,), on_time, value, delivery), key
+            late = on_time is False
+            if kind == _CHEAPEST:
+                key = (1, delivery, value) if late else (0, value)
+            elif kind == _FEWEST:
+                key = (1, late, value)
+            elif kind:  # nearest, priority
+                key = (late, 1, term, value)
+            else:
+                probe.lane = lane
+                probe.earliest_ship_date, probe.ship_date = earliest, day
+                probe.delivery, probe.cost, probe.cost_value = delivery, cost, value
+                probe.on_time = on_time
+                probe_plan.on_time, probe_plan.cost, probe_plan.delivery = on_time, value, delivery
+                key = key_of(probe_plan, request, rule)
+            if best_key is not None and not key < best_key:
+                if key != best_key:
+                    continue
+                probe.lane = lane
+                probe.earliest_ship_date, probe.ship_date = earliest, day
+                probe.delivery, probe.cost, probe.cost_value = delivery, cost, value
+                probe.on_time = on_time
+                probe_plan.on_time, probe_plan.cost, probe_plan.delivery = on_time, value, delivery
+                if not tie_break(probe_plan) < tie_break(best_plan):  # type: ignore[arg-type]
+                    continue
+            best = Shipment(
+                site, lane, items, weight, earliest, day, delivery, cost, value, on_time, distance
+            )
+            best_plan, best_key = Plan((best,), on_time, value, delivery), key
         return best
