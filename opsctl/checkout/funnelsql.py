@@ -32,7 +32,6 @@ never a different answer. ``OPSCTL_CHECKOUT_ENGINE=python`` forces the loaders.
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 import tempfile
@@ -47,6 +46,7 @@ from opsctl.model import schema_for
 from opsctl.model.types import EPOCH
 from opsctl.sla.bulkfiles import (
     MAX_LINE_BYTES,
+    csv_header,
     epoch_micros,
     has_offset,
     sql_text,
@@ -163,27 +163,8 @@ def events_relation(path: str | Path) -> EventsRelation:
     return _ndjson_relation(text)
 
 
-def _csv_header(path: str) -> list[str]:
-    """The header of a CSV file as the loaders read it, or :class:`Declined`."""
-    from opsctl.loaders.lines import DEFAULT_MAX_LINE_BYTES, physical_lines
-
-    problems: list[tuple[int, str]] = []
-    try:
-        with open(path, "rb") as stream:
-            first = next(physical_lines(stream, path, DEFAULT_MAX_LINE_BYTES, problems), "")
-    except Exception as error:  # any fault: the loaders will name it
-        raise Declined(f"{path}: {error}") from None
-    rows = list(csv.reader([first], strict=True)) if first.endswith("\n") else []
-    if problems or len(rows) != 1 or not rows[0]:
-        raise Declined(f"{path}: the header is not one plain CSV line")
-    header = [name.strip() for name in rows[0]]
-    if not all(header) or len(set(header)) != len(header):
-        raise Declined(f"{path}: the header has empty or repeated names")
-    return header
-
-
 def _csv_relation(path: str) -> EventsRelation:
-    header = _csv_header(path)
+    header = csv_header(path, Declined)
     schema = schema_for("checkout_events")
     if any(name not in header for name in schema.required):
         raise Declined(f"{path}: a required column is missing")

@@ -144,8 +144,8 @@ def file_relation(entity: str, path: str | Path, *, extras: Iterable[str] = ()) 
     return _ndjson_relation(schema, text, extras)
 
 
-def _csv_header(path: str) -> list[str]:
-    """The header of a CSV file as the loaders read it, or :class:`Declined`."""
+def csv_header(path: str, declined: type[Exception] = Declined) -> list[str]:
+    """The header of a CSV file as the loaders read it, or ``declined`` (:class:`Declined`)."""
     from opsctl.loaders.lines import DEFAULT_MAX_LINE_BYTES, physical_lines
 
     problems: list[tuple[int, str]] = []
@@ -153,18 +153,18 @@ def _csv_header(path: str) -> list[str]:
         with open(path, "rb") as stream:
             first = next(physical_lines(stream, path, DEFAULT_MAX_LINE_BYTES, problems), "")
     except Exception as error:  # any fault: the loaders will name it
-        raise Declined(f"{path}: {error}") from None
+        raise declined(f"{path}: {error}") from None
     rows = list(csv.reader([first], strict=True)) if first.endswith("\n") else []
     if problems or len(rows) != 1 or not rows[0]:
-        raise Declined(f"{path}: the header is not one plain CSV line")
+        raise declined(f"{path}: the header is not one plain CSV line")
     header = [name.strip() for name in rows[0]]
     if not all(header) or len(set(header)) != len(header):
-        raise Declined(f"{path}: the header has empty or repeated names")
+        raise declined(f"{path}: the header has empty or repeated names")
     return header
 
 
 def _csv_relation(schema: EntitySchema, path: str, extras: tuple[str, ...]) -> FileRelation:
-    header = _csv_header(path)
+    header = csv_header(path)
     if any(name not in header for name in schema.required):
         raise Declined(f"{path}: a required column is missing")
     if schema.name == "orders":
