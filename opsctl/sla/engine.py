@@ -228,21 +228,10 @@ def assess(
         )
     # An undelivered parcel past its deadline has broken its promise.
     overdue = deadline is not None and now > deadline
+    flight = (facts, promise, overdue, today, status, last_event_at)
     if status is S.RETURN_TO_SENDER:
         reason = _reason(timeline, "returning to sender")
-        return _in_flight(
-            facts,
-            Verdict.RETURNING_TO_SENDER,
-            reason,
-            None,
-            0,
-            None,
-            promise,
-            overdue,
-            today,
-            status,
-            last_event_at,
-        )
+        return _in_flight(flight, Verdict.RETURNING_TO_SENDER, reason)
 
     reached = timeline.reached_customer_at
     delivered = timeline.delivered_at or facts.delivered_at
@@ -292,34 +281,10 @@ def assess(
         late_days = 0 if kept else _business_days_late(facts, promise, _local_date(reached, tz))
     if status is S.ATTEMPT_FAILED:
         reason = _reason(timeline, "delivery attempt failed")
-        return _in_flight(
-            facts,
-            Verdict.ATTEMPT_FAILED,
-            reason,
-            kept,
-            late_days,
-            None,
-            promise,
-            overdue,
-            today,
-            status,
-            last_event_at,
-        )
+        return _in_flight(flight, Verdict.ATTEMPT_FAILED, reason, kept, late_days)
     if status is S.EXCEPTION:
         reason = _reason(timeline, "carrier exception")
-        return _in_flight(
-            facts,
-            Verdict.EXCEPTION,
-            reason,
-            kept,
-            late_days,
-            None,
-            promise,
-            overdue,
-            today,
-            status,
-            last_event_at,
-        )
+        return _in_flight(flight, Verdict.EXCEPTION, reason, kept, late_days)
 
     first_scan_at = timeline.first_scan_at
     if (
@@ -330,67 +295,19 @@ def assess(
         silent = now - last_event_at
         if silent >= timedelta(days=limits.lost_days(facts.international)):
             reason = f"no event for {silent.days} days since {_local_date(last_event_at, tz)}"
-            return _in_flight(
-                facts,
-                Verdict.LOST,
-                reason,
-                None,
-                0,
-                None,
-                promise,
-                overdue,
-                today,
-                status,
-                last_event_at,
-            )
+            return _in_flight(flight, Verdict.LOST, reason)
 
     if first_scan_at is None:
         labelled = timeline.label_created_at or facts.shipped_at
         if labelled is None:
             reason = "only unmapped carrier codes" if timeline.unmapped else "no tracking events"
-            return _in_flight(
-                facts,
-                Verdict.UNKNOWN,
-                reason,
-                None,
-                0,
-                None,
-                promise,
-                overdue,
-                today,
-                status,
-                last_event_at,
-            )
+            return _in_flight(flight, Verdict.UNKNOWN, reason)
         labelled_day = _local_date(labelled, tz)
         waited = calendar.business_days_between(labelled_day, today)
         if waited >= limits.stalled_pickup_days:
             reason = f"label created {labelled_day}, no carrier scan for {waited} business day(s)"
-            return _in_flight(
-                facts,
-                Verdict.STALLED_BEFORE_PICKUP,
-                reason,
-                None,
-                0,
-                None,
-                promise,
-                overdue,
-                today,
-                status,
-                last_event_at,
-            )
-        return _in_flight(
-            facts,
-            Verdict.AWAITING_PICKUP,
-            f"label created {labelled_day}",
-            None,
-            0,
-            None,
-            promise,
-            overdue,
-            today,
-            status,
-            last_event_at,
-        )
+            return _in_flight(flight, Verdict.STALLED_BEFORE_PICKUP, reason)
+        return _in_flight(flight, Verdict.AWAITING_PICKUP, f"label created {labelled_day}")
 
     quiet = calendar.business_days_between(_local_date(timeline.last_scan_at, tz), today)
     if quiet >= limits.stalled_transit_days(facts.international):
@@ -399,19 +316,7 @@ def assess(
             f"no scan for {quiet} business day(s) ({scope} limit "
             f"{limits.stalled_transit_days(facts.international)})"
         )
-        return _in_flight(
-            facts,
-            Verdict.STALLED_IN_TRANSIT,
-            reason,
-            None,
-            0,
-            None,
-            promise,
-            overdue,
-            today,
-            status,
-            last_event_at,
-        )
+        return _in_flight(flight, Verdict.STALLED_IN_TRANSIT, reason)
 
     expected = expected_delivery(facts, timeline, today)
     if overdue:
@@ -451,23 +356,22 @@ def assess(
 
 
 def _in_flight(
-    facts: ShipmentFacts,
+    flight: tuple,
     verdict: Verdict,
     reason: str,
-    kept: bool | None,
-    late_days: int,
-    expected: date | None,
-    promise: date | None,
-    overdue: bool,
-    today: date,
-    status: TrackingStatus | None,
-    last_event_at: datetime | None,
+    kept: bool | None = None,
+    late_days: int = 0,
 ) -> Assessment:
-    """The assessment of an undelivered parcel: past its deadline, it broke its promise."""
+    """The assessment of an undelivered parcel: past its deadline, it broke its promise.
+
+    ``flight`` is the shipment's ``(facts, promise, overdue, today, status,
+    last_event_at)``, built once per shipment by :func:`assess`.
+    """
+    facts, promise, overdue, today, status, last_event_at = flight
     if kept is None and overdue:
         kept = False
         late_days = _business_days_late(facts, promise, today)
-    return Assessment(verdict, promise, expected, kept, late_days, reason, status, last_event_at)
+    return Assessment(verdict, promise, None, kept, late_days, reason, status, last_event_at)
 
 
 def _reason(timeline: Timeline, default: str) -> str:
