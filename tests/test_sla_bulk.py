@@ -325,3 +325,73 @@ def test_duckdb_out_of_memory_warns_and_uses_the_loaders(shop, opsctl_run, monke
         fast.stderr
     )
     same_output(fast, slow)
+
+
+# -- shipments settled in SQL -------------------------------------------------------------
+
+#: Promises by 26 October, met or missed around the end of that day in zones from
+#: UTC-10 to UTC+14: only the first reaches before 10:00 UTC (when the day has ended
+#: nowhere yet) are counted in SQL; the others are judged in Python.
+SETTLED_FILES = {
+    "orders.csv": """\
+        order_id,channel,placed_at,currency,ship_to_country,ship_to_latitude,ship_to_longitude,promised_by
+        O-1,web,2026-10-22T09:00Z,GBP,KI,1.87,-157.43,2026-10-26
+        O-2,web,2026-10-22T09:00Z,GBP,KI,1.87,-157.43,2026-10-26
+        O-3,web,2026-10-22T09:00Z,GBP,GB,,,2026-10-26
+        O-4,amazon,2026-10-22T09:00Z,USD,US,21.31,-157.86,2026-10-26
+        O-5,web,2026-10-22T09:00Z,GBP,GB,,,2026-10-26
+        O-6,web,2026-10-22T09:00Z,GBP,GB,,,2026-10-26
+        O-7,web,2026-10-22T09:00Z,GBP,GB,,,
+        """,
+    "shipments.csv": """\
+        shipment_id,order_id,carrier,tracking_number,service,location_id,shipped_at,promised_by,delivered_at
+        S-1,O-1,royalmail,RM1,standard,leeds,2026-10-22T14:00Z,,
+        S-2,O-2,royalmail,RM2,standard,leeds,2026-10-22T14:00Z,,
+        S-3,O-3,royalmail,RM3,standard,leeds,2026-10-22T14:00Z,,
+        S-4,O-4,royalmail,RM4,standard,leeds,2026-10-22T14:00Z,,
+        S-5,O-5,royalmail,RM5,standard,leeds,2026-10-22T14:00Z,,
+        S-6,O-6,royalmail,RM6,standard,leeds,2026-10-22T14:00Z,2026-10-26T12:00Z,
+        S-7,O-7,royalmail,RM7,standard,leeds,2026-10-22T14:00Z,,2026-10-24T12:00Z
+        S-8,O-5,royalmail,RM8,standard,leeds,2026-10-22T14:00Z,,2026-10-25T12:00Z
+        """,
+}
+SETTLED_EVENTS = """\
+    tracking_number,occurred_at,status,raw_code,carrier,reason
+    RM1,2026-10-26T09:59:59.999999Z,delivered,,royalmail,
+    RM2,2026-10-26T10:00:00Z,delivered,,royalmail,
+    RM3,2026-10-26T23:30:00Z,delivered,,royalmail,
+    RM4,2026-10-27T09:00:00Z,delivered,,royalmail,
+    RM5,2026-10-25T08:00:00Z,available_for_pickup,,royalmail,
+    RM6,2026-10-25T08:00:00Z,delivered,,royalmail,
+    RM7,2026-10-24T08:00:00Z,picked_up,,royalmail,
+    RM8,2026-10-24T08:00:00Z,delivered,,royalmail,
+    RM8,2026-10-25T08:00:00Z,cancelled,,royalmail,
+    """
+
+
+@pytest.fixture
+def promises(opsctl_env):
+    (opsctl_env / "opsctl.toml").write_text(CONFIG)
+    for name, text in {**FILES, **SETTLED_FILES, "events.csv": SETTLED_EVENTS}.items():
+        (opsctl_env / name).write_text(textwrap.dedent(text))
+    return opsctl_env
+
+
+def test_shipments_surely_on_time_are_counted_in_sql_with_the_same_verdicts(
+    promises, opsctl_run
+):
+    options = ("sla", "check", "--as-of", AS_OF, "-f", "json", "--by", "channel")
+    fast, slow = both(opsctl_run, *options)
+    same_output(fast, slow)
+    # S-1 (delivered a microsecond before 26 October ends in Kiritimati) and S-5 (at a
+    # pickup point on the 25th); not S-6 (promised by a time), S-7 (a promise from
+    # transit days), S-8 (cancelled after delivery) or any reach after 10:00 UTC.
+    assert "sla: 2 shipments settled in SQL" in fast.stderr
+    verdicts = {row["shipment_id"]: row["verdict"] for row in fast.json()["shipments"]}
+    assert verdicts == {"S-2": "delivered_late"}
+    summary = fast.json()["summary"]
+    assert summary["verdicts"]["delivered_on_time"] == 6  # S-1, S-3 to S-7
+    # Listing every shipment judges each in Python: the same verdicts again.
+    listed, _ = both(opsctl_run, *options, "--all")
+    assert "settled in SQL" not in listed.stderr
+    assert listed.json()["summary"] == summary

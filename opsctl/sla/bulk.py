@@ -51,6 +51,7 @@ from opsctl.sla.bulkfiles import (
     TIMESTAMP_PATTERN,
     Declined,
     FileRelation,
+    date_check,
     epoch_micros,
     file_relation,
     has_offset,
@@ -62,10 +63,10 @@ from opsctl.sla.bulkrows import (
     RANKS,
     ROW_COLUMNS,
     STATUSES_BY_RANK,
-    EventNotes,
     RowJudge,
 )
 from opsctl.sla.check import Filters, Report
+from opsctl.sla.engine import Verdict
 from opsctl.sla.facts import FactsBuilder
 from opsctl.sla.thresholds import ThresholdPolicy
 from opsctl.sla.timeline import CARRIER_SCANS, REACHED_CUSTOMER, STAGE_RANK
@@ -107,40 +108,22 @@ def _ranks(statuses) -> str:
     return ", ".join(sorted(str(STAGE_RANK[status]) for status in statuses))
 
 
-def _fold_sql(events: FileRelation) -> str:
-    """One row per tracking number with the facts of its :class:`Timeline`.
+def _events_sql(events: FileRelation) -> str:
+    """Each event with its instant, its status rank and what the contract checks need.
 
-    Beside the timeline, what the contract checks need: ``faults`` counts the
-    rows outside the fast path's subset and the events whose natural key
-    (carrier, tracking number, instant, raw code or status) another event of
-    the parcel has; ``naive`` counts the timestamps without a UTC offset;
-    ``codes`` lists the carrier and raw code of each unmapped event.
+    ``moment`` is the instant in microseconds since the epoch (times without
+    an offset in the config's timezone, as Python reads them), ``stage`` the
+    status's tie-break rank (NULL for an unmapped raw code), ``zone`` the
+    offset as written, ``bad`` true on a row outside the fast path's subset,
+    ``naive`` true on a time without a UTC offset. DuckDB computes only the
+    columns a query uses.
     """
     names = ", ".join(sql_text(status.value) for status in STATUSES_BY_RANK)
-    latest = f"moment * {RANKS} + stage"
     shaped = f"regexp_full_match(occurred, '{TIMESTAMP_PATTERN}') AND left(occurred, 4) <> '0000'"
     return f"""
-    SELECT tracking_number,
-        count(*) AS events,
-        count(*) FILTER (stage IS NULL) AS unmapped,
-        min(moment) AS first_event,
-        max(moment) AS last_event,
-        arg_max_null(zone, moment) AS last_zone,
-        min(CASE WHEN stage = {STAGE_RANK[S.PRE_TRANSIT]} THEN moment END) AS label,
-        min(CASE WHEN stage IN ({_ranks(CARRIER_SCANS)}) THEN moment END) AS first_scan,
-        max(CASE WHEN stage IN ({_ranks(CARRIER_SCANS)}) THEN moment END) AS last_scan,
-        min(CASE WHEN stage IN ({_ranks(REACHED_CUSTOMER)}) THEN moment END) AS reached,
-        min(CASE WHEN stage = {STAGE_RANK[S.DELIVERED]} THEN moment END) AS delivered,
-        max({latest}) AS latest,
-        arg_max_null(why, {latest}) AS latest_reason,
-        count(*) FILTER (bad) + count(*) - len(list_distinct(list(key))) AS faults,
-        count(*) FILTER (naive) AS naive,
-        list([carrier, coalesce(raw_code, '')]) FILTER (stage IS NULL) AS codes
-    FROM (
         SELECT *,
             other_bad OR NOT coalesce({shaped} AND instant IS NOT NULL, false)
-                OR (status IS NOT NULL AND stage IS NULL) AS bad,
-            hash(carrier, moment, coalesce(raw_code, status)) AS key
+                OR (status IS NOT NULL AND stage IS NULL) AS bad
         FROM (
             SELECT *, {epoch_micros("occurred", "instant", "naive")} AS moment
             FROM (
@@ -161,7 +144,53 @@ def _fold_sql(events: FileRelation) -> str:
                 )
             )
         )
-    )
+    """
+
+
+def _events_checks_sql(events: FileRelation) -> str:
+    """The events file's contract checks, over the whole file in one row.
+
+    ``bad`` counts the rows outside the fast path's subset; ``repeated`` the
+    events whose natural key (tracking number, carrier, instant, raw code or
+    status) another event has, compared by hash (a collision only costs a
+    slower run); ``first_naive``/``last_naive`` span the times without an
+    offset; ``unmapped`` counts the events whose raw code maps to no status by
+    carrier and raw code.
+    """
+    key = "hash(tracking_number, carrier, moment, coalesce(raw_code, status))"
+    return f"""
+    SELECT count(*) FILTER (bad) AS bad,
+        count(*) - count(DISTINCT {key}) AS repeated,
+        min(moment) FILTER (naive) AS first_naive,
+        max(moment) FILTER (naive) AS last_naive,
+        histogram([carrier, coalesce(raw_code, '')]) FILTER (stage IS NULL) AS unmapped
+    FROM ({_events_sql(events)})
+    """
+
+
+def _fold_sql(events: FileRelation) -> str:
+    """One row per tracking number with the facts of its :class:`Timeline`.
+
+    First and last event and scan, first time the carrier reached the
+    customer, delivery, latest status with the timeline's tie-break between
+    events at the same instant (packed with its rank), its reason, the counts.
+    """
+    latest = f"moment * {RANKS} + stage"
+    return f"""
+    SELECT tracking_number,
+        count(*) AS events,
+        count(*) FILTER (stage IS NULL) AS unmapped,
+        min(moment) AS first_event,
+        max(moment) AS last_event,
+        arg_max_null(zone, moment) AS last_zone,
+        min(CASE WHEN stage = {STAGE_RANK[S.PRE_TRANSIT]} THEN moment END) AS label,
+        min(CASE WHEN stage IN ({_ranks(CARRIER_SCANS)}) THEN moment END) AS first_scan,
+        max(CASE WHEN stage IN ({_ranks(CARRIER_SCANS)}) THEN moment END) AS last_scan,
+        min(CASE WHEN stage IN ({_ranks(REACHED_CUSTOMER)}) THEN moment END) AS reached,
+        min(CASE WHEN stage = {STAGE_RANK[S.DELIVERED]} THEN moment END) AS delivered,
+        max({latest}) AS latest,
+        arg_max_null(why, {latest}) AS latest_reason
+    FROM ({_events_sql(events)})
     GROUP BY tracking_number
     """
 
@@ -191,12 +220,54 @@ ORDER_COLUMNS = (
 )
 
 
-def _rows_sql(relations: Mapping[str, FileRelation]) -> str:
-    """Each shipment (:data:`ROW_COLUMNS`) with its position, its timeline and its order.
+#: The latest earliest end of a day, after midnight UTC: no zone is ahead of UTC by more
+#: than 14 hours, so a day ends nowhere before 10:00 UTC (fixed offsets in zoneinfo
+#: reach +14:00, Pacific/Kiritimati; local mean times before 1900 went further).
+DAY_ENDS_NOT_BEFORE_UTC = "INTERVAL 10 HOUR"
 
-    Timelines of tracking numbers that no shipment has come too, with a NULL
-    position: their events are checked like the others.
+
+def _settled_sql() -> str:
+    """SQL true on a shipment that is surely ``delivered_on_time``, its promise kept.
+
+    The same decision as :func:`~opsctl.sla.engine.assess`, made only where it
+    needs no timezone and no calendar: the carrier's latest status is not
+    cancelled or returning to sender; the carrier reached the customer
+    (delivered, or a first attempt or pickup point before the delivery or
+    with the parcel at a pickup point); the promise is a date; and that first
+    reach came before the promised day ended in every timezone there is. The
+    values judging would parse for these rows are checked here instead (``unchecked``).
+    Everything else (later reaches, promises by a time or from transit days,
+    times without an offset) is judged by Python.
     """
+
+    def rank(status: TrackingStatus) -> int:
+        return STAGE_RANK[status]
+
+    delivered = "coalesce(t.delivered, s.delivered_us)"
+    reached = f"least(t.reached, {delivered})"
+    promise = "coalesce(s.promised_by, o.promised_by)"
+    status = f"(t.latest % {RANKS})"
+    return f"""coalesce(
+        NOT s.unchecked
+        AND (s.delivered_at IS NULL OR {has_offset("s.delivered_at")})
+        AND (t.latest IS NULL OR (t.latest >= 0
+            AND {status} NOT IN ({rank(S.CANCELLED)}, {rank(S.RETURN_TO_SENDER)})))
+        AND {reached} IS NOT NULL
+        AND ({delivered} IS NOT NULL OR {status} = {rank(S.AVAILABLE_FOR_PICKUP)})
+        AND coalesce({date_check(promise)}, false)
+        AND {promise} >= '1900-01-01'
+        AND {reached} < epoch_us(CAST({promise} AS DATE) + {DAY_ENDS_NOT_BEFORE_UTC}),
+        false)"""
+
+
+#: The columns of a shipment's profile in the joined rows.
+PROFILE_SQL = ", ".join(f"profile_{name}" for name in PROFILE_COLUMNS)
+
+
+def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
+    """Each shipment with its position, its timeline and its order: :data:`ROW_COLUMNS`,
+    with each column of the ``profile`` as ``profile_NAME``, and ``settled`` (see
+    :func:`_settled_sql`). :func:`_rows_sql` selects the rows to judge from it."""
     shipments, orders = relations["shipments"], relations.get("orders")
     if orders is None:
         nulls = ", ".join(f"NULL::VARCHAR AS {column}" for column in ORDER_COLUMNS)
@@ -219,7 +290,6 @@ def _rows_sql(relations: Mapping[str, FileRelation]) -> str:
         "shipment_id": "s.shipment_id",
         "order_id": "s.order_id",
         "tracking_number": "s.tracking_number",
-        "profile": f"to_json([{', '.join(profile[name] for name in PROFILE_COLUMNS)}])",
         "ship_to_latitude": "TRY_CAST(o.ship_to_latitude AS DOUBLE)",
         "ship_to_longitude": "TRY_CAST(o.ship_to_longitude AS DOUBLE)",
         "shipped_at": "s.shipped_at",
@@ -229,20 +299,43 @@ def _rows_sql(relations: Mapping[str, FileRelation]) -> str:
         "carrier_edd": "s.carrier_edd",
         "order_promised_by": "o.promised_by",
     }
-    selected = ", ".join(columns.get(name, f"t.{name}") for name in ROW_COLUMNS)
+
+    def column(name: str) -> str:
+        return f"{columns.get(name, 't.' + name)} AS {name}"
+
+    selected = ", ".join(
+        [f"{profile[name]} AS profile_{name}" for name in PROFILE_COLUMNS]
+        + [column(name) for name in ROW_COLUMNS if name != "profile"]
+    )
+    # Numbered in the file's order (with preserve_insertion_order); the shipment's cells
+    # are checked by then, so its delivery time reads as it does in Python.
+    delivered_us = epoch_micros(shipments.cell("delivered_at"))
     return f"""
-    SELECT {selected}
+    SELECT {selected}, {_settled_sql()} AS settled
     FROM (
-        SELECT row_number() OVER () AS position, {shipment_cells} FROM {shipments.source}
+        SELECT row_number() OVER () AS position, {shipment_cells},
+            {delivered_us} AS delivered_us,
+            {shipments.problem(only=PARSED_BY_JUDGE)} AS unchecked
+        FROM {shipments.source}
     ) AS s
-    FULL JOIN ({_fold_sql(relations["tracking_events"])}) AS t
+    LEFT JOIN ({_fold_sql(relations["tracking_events"])}) AS t
         ON t.tracking_number = s.tracking_number
     LEFT JOIN {order_source} AS o ON o.order_id = s.order_id
     """
 
 
-#: Columns of a shipments file that judging parses in every row with the loaders' own
-#: functions (a fault there stops the fast path), so they need no check in SQL.
+def _rows_sql(joined: str) -> str:
+    """The rows of :data:`ROW_COLUMNS` of the ``joined`` relation (see :func:`_joined_sql`)."""
+    columns = (
+        f"to_json([{PROFILE_SQL}]) AS profile" if name == "profile" else name
+        for name in ROW_COLUMNS
+    )
+    return f"SELECT {', '.join(columns)} FROM {joined}"
+
+
+#: Columns of a shipments file that judging parses in every row it judges with the
+#: loaders' own functions (a fault there stops the fast path), so the file check skips
+#: them; rows settled in SQL are checked by :func:`_settled_sql` instead.
 PARSED_BY_JUDGE = ("shipped_at", "promised_by", "carrier_edd", "delivered_at")
 
 
@@ -291,8 +384,39 @@ def check_files_sql(connection, relations: Mapping[str, FileRelation]) -> None:
                 raise Declined(f"{relation.path}: rows for the loaders to check")
 
 
+def check_events_sql(
+    connection, events: FileRelation, timezone_name: str
+) -> Counter[tuple[str, str]]:
+    """Hold the events file against the contract (:class:`Declined` if not); return the
+    counts of its unmapped (carrier, raw code) pairs.
+
+    Times without an offset are read in the config's timezone: DuckDB and
+    Python must agree on its rules over the years they span.
+    """
+    bad, repeated, first_naive, last_naive, unmapped = connection.execute(
+        _events_checks_sql(events)
+    ).fetchone()
+    if bad or repeated:
+        raise Declined(f"{events.path}: rows for the loaders to check")
+    if first_naive is not None:
+        first, last = _year(first_naive), _year(last_naive)
+        if not zone_rules_agree(connection, timezone_name, first - 1, last + 1):
+            raise Declined(f"DuckDB and Python disagree on {timezone_name} in {first}-{last}")
+    codes: Counter[tuple[str, str]] = Counter()
+    if unmapped:
+        for (carrier, code), count in zip(unmapped["key"], unmapped["value"], strict=True):
+            codes[(carrier, code)] += count
+    return codes
+
+
 def _year(micros: int) -> int:
     return (EPOCH + timedelta(microseconds=micros)).year
+
+
+def _may_settle(filters: Filters, report: Report) -> bool:
+    """Whether shipments surely delivered on time may be counted in SQL, unjudged: only
+    when every shipment counts and none of them is listed or kept."""
+    return not (filters.narrows or report.keep_verdicts or report.wants(Verdict.DELIVERED_ON_TIME))
 
 
 # -- judging ----------------------------------------------------------------------------
@@ -327,12 +451,13 @@ def _start_worker(judging: Judging) -> None:
     _WORKER_JUDGE = (judging, judging.judge())
 
 
-def _judge_batch(rows: list[tuple]) -> tuple[Report, EventNotes]:
+def _judge_batch(rows: list[tuple]) -> Report:
     """Judge one batch of rows in a forked process; its report goes back to the parent."""
     assert _WORKER_JUDGE is not None
     judging, judge = _WORKER_JUDGE
     report = Report(**judging.report_options)
-    return report, judge.judge([rows], report)
+    judge.judge([rows], report)
+    return report
 
 
 def _processes() -> int:
@@ -356,16 +481,13 @@ class Judges:
             context = multiprocessing.get_context("fork")
             self.pool = context.Pool(self.helpers, initializer=_start_worker, initargs=(judging,))
 
-    def judge(self, batches: Iterable[list[tuple]], report: Report) -> EventNotes:
-        """Judge every batch into ``report``; what the rows said about the events."""
-        notes = EventNotes()
+    def judge(self, batches: Iterable[list[tuple]], report: Report) -> None:
+        """Judge every batch into ``report``."""
         pending: deque = deque()
         here = sent = 0
 
         def collect(result) -> None:
-            part, part_notes = result.get()
-            report.merge(part)
-            notes.merge(part_notes)
+            report.merge(result.get())
 
         for rows in batches:
             while pending and pending[0].ready():
@@ -374,13 +496,12 @@ class Judges:
                 pending.append(self.pool.apply_async(_judge_batch, (rows,)))
                 sent += 1
             else:
-                notes.merge(self.local.judge([rows], report))
+                self.local.judge([rows], report)
                 here += 1
         for result in pending:
             collect(result)
         if sent:
             log.debug("sla: %d batches judged here, %d by forked processes", here, sent)
-        return notes
 
     def close(self) -> None:
         if self.pool is not None:
@@ -455,13 +576,24 @@ def check_files(
                 step = _Steps()
                 check_files_sql(connection, relations)
                 step.done("shipments and orders checked")
+                unmapped = check_events_sql(connection, relations["tracking_events"], timezone_name)
+                step.done("events checked")
                 # row_number() OVER () numbers the shipments in their file's order.
                 connection.execute("SET preserve_insertion_order = true")
-                result = connection.execute(_rows_sql(relations))
+                rows = f"({_joined_sql(relations)})"
+                if _may_settle(filters, report):
+                    connection.execute(f"CREATE TEMP TABLE joined AS {rows}")
+                    rows = "(SELECT * FROM joined WHERE NOT settled)"
+                    settled = connection.execute(
+                        f"SELECT [{PROFILE_SQL}], count(*) FROM joined WHERE settled GROUP BY ALL"
+                    ).fetchall()
+                    for profile, shipments in settled:
+                        judges.local.settle(profile, shipments, report)
+                    log.debug("sla: %d shipments settled in SQL", sum(n for _, n in settled))
+                result = connection.execute(_rows_sql(rows))
                 step.done("events folded and joined")
-                notes = judges.judge(iter(lambda: result.fetchmany(BATCH_ROWS), []), report)
+                judges.judge(iter(lambda: result.fetchmany(BATCH_ROWS), []), report)
                 step.done("shipments judged")
-                _check_notes(connection, notes, relations, timezone_name)
             except Declined:
                 raise
             except OpsctlError as error:
@@ -476,28 +608,17 @@ def check_files(
                 connection.close()
     finally:
         judges.close()
-    return notes.unmapped
+    return unmapped
 
 
 class _Steps:
-    """Logs how long each step of the fast path took (``-vv``)."""
+    """Logs how long each step of the fast path took (``-vv``), and the CPU time this
+    process spent on it (DuckDB's threads included, forked processes not)."""
 
     def __init__(self) -> None:
-        self.started = time.perf_counter()
+        self.started, self.cpu = time.perf_counter(), time.process_time()
 
     def done(self, what: str) -> None:
-        now = time.perf_counter()
-        log.debug("sla: %s in %.1f s", what, now - self.started)
-        self.started = now
-
-
-def _check_notes(
-    connection, notes: EventNotes, relations: Mapping[str, FileRelation], timezone_name: str
-) -> None:
-    """Decline when the events had rows to check, or times DuckDB may read differently."""
-    if notes.faults:
-        raise Declined(f"{relations['tracking_events'].path}: rows for the loaders to check")
-    if notes.naive_span is not None:
-        first, last = (_year(moment) for moment in notes.naive_span)
-        if not zone_rules_agree(connection, timezone_name, first - 1, last + 1):
-            raise Declined(f"DuckDB and Python disagree on {timezone_name} in {first}-{last}")
+        now, cpu = time.perf_counter(), time.process_time()
+        log.debug("sla: %s in %.1f s (%.1f CPU-s)", what, now - self.started, cpu - self.cpu)
+        self.started, self.cpu = now, cpu

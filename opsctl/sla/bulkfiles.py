@@ -110,14 +110,20 @@ class FileRelation:
         """The SQL of ``column``'s value (NULL when the file does not have it)."""
         return self.cells.get(column, "NULL")
 
-    def problem(self, *, besides: Iterable[str] = ()) -> str:
+    def problem(self, *, besides: Iterable[str] = (), only: Iterable[str] | None = None) -> str:
         """One SQL condition: true on a row outside what the fast path takes.
 
         ``besides`` names column checks the caller makes itself, in an
-        equivalent but cheaper way.
+        equivalent but cheaper way; ``only`` limits the condition to the
+        checks of the columns it names.
         """
         skipped = set(besides)
-        conditions = [sql for name, sql in self.checks.items() if name not in skipped]
+        kept = None if only is None else set(only)
+        conditions = [
+            sql
+            for name, sql in self.checks.items()
+            if name not in skipped and (kept is None or name in kept)
+        ]
         return " OR ".join(f"({condition})" for condition in conditions) or "false"
 
 

@@ -13,9 +13,7 @@ loaders' own functions), builds the shipment's facts with
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -23,7 +21,7 @@ from zoneinfo import ZoneInfo
 from opsctl.geo import timezone_for
 from opsctl.model.types import EPOCH, parse_deadline, parse_timestamp
 from opsctl.sla.check import Filters, Report, ShipmentVerdict
-from opsctl.sla.engine import assess
+from opsctl.sla.engine import Verdict, assess
 from opsctl.sla.facts import FactsBuilder
 from opsctl.sla.thresholds import ThresholdPolicy
 from opsctl.sla.timeline import STAGE_RANK, Timeline
@@ -61,9 +59,6 @@ ROW_COLUMNS = (
     "delivered",
     "latest",
     "latest_reason",
-    "faults",  # events outside the fast path's subset, or repeated
-    "naive",  # events whose time has no UTC offset
-    "codes",  # [carrier, raw code] of each unmapped event
 )
 #: The shipment's and order's columns in ``profile``.
 PROFILE_COLUMNS = (
@@ -162,33 +157,6 @@ for _index, _name in enumerate(FOLDED_INSTANTS):
     setattr(FoldedTimeline, _name, _instant(_index, _name))
 
 
-@dataclass
-class EventNotes:
-    """What the rows said about the events file, for the contract checks and the summary."""
-
-    faults: int = 0
-    #: The first and last instants (microseconds) of parcels with times without an offset.
-    naive_span: tuple[int, int] | None = None
-    unmapped: Counter[tuple[str, str]] = field(default_factory=Counter)
-
-    def note(self, faults: int, naive: int, first: int, last: int, codes) -> None:
-        """Note one timeline's checks."""
-        self.faults += faults
-        if naive:
-            low, high = self.naive_span or (first, last)
-            self.naive_span = min(low, first), max(high, last)
-        if codes:
-            self.unmapped.update((carrier, code) for carrier, code in codes)
-
-    def merge(self, other: EventNotes) -> None:
-        """Add the notes of another part of the same rows."""
-        self.faults += other.faults
-        if other.naive_span is not None:
-            low, high = self.naive_span or other.naive_span
-            self.naive_span = min(low, other.naive_span[0]), max(high, other.naive_span[1])
-        self.unmapped.update(other.unmapped)
-
-
 class RowJudge:
     """Judges rows of :data:`ROW_COLUMNS` into a report."""
 
@@ -205,14 +173,8 @@ class RowJudge:
         self.builder, self.now, self.filters = builder, now, filters
         self.limits_for = lru_cache(maxsize=4096)(policy.for_shipment)
 
-    def judge(self, batches: Iterable[Sequence[tuple]], report: Report) -> EventNotes:
-        """Judge every row of every batch (``fetchmany`` results) into ``report``.
-
-        Rows without a position (events of tracking numbers no shipment has)
-        are only noted.
-        """
-        notes = EventNotes()
-        note = notes.note
+    def judge(self, batches: Iterable[Sequence[tuple]], report: Report) -> None:
+        """Judge every row of every batch (``fetchmany`` results) into ``report``."""
         decode = self.decode
         deadline, timestamp, suffix_zone, profile_of = (
             decode.deadline,
@@ -251,14 +213,7 @@ class RowJudge:
                 delivered,
                 latest,
                 latest_reason,
-                faults,
-                naive,
-                codes,
             ) in rows:
-                if faults or naive or codes:
-                    note(faults, naive, first_event, last_event, codes)
-                if position is None:
-                    continue
                 carrier, service, location_id, ship_to_country, ship_channel, channel, country = (
                     profile_of(profile)
                 )
@@ -307,4 +262,17 @@ class RowJudge:
                     timeline = empty
                 limits = limits_for(facts.carrier, facts.service, facts.channel)
                 add(position, ShipmentVerdict(facts, assess(facts, timeline, limits, now)))
-        return notes
+
+    def settle(self, profile: Sequence, shipments: int, report: Report) -> None:
+        """Count ``shipments`` shipments of one ``profile`` (the values of
+        :data:`PROFILE_COLUMNS`) that SQL found surely delivered on time (see
+        :func:`opsctl.sla.bulk._settled_sql`) as judging would have counted them.
+
+        Their service's terms are looked up as for a judged shipment, so a
+        configuration fault (no calendar) surfaces the same way.
+        """
+        carrier, service, location_id, ship_to_country, ship_channel, channel, country = profile
+        origin = self.builder.origins.get(location_id) if location_id else None
+        self.builder.terms(carrier, service, origin, country or ship_to_country)
+        channel = channel if channel is not None else ship_channel
+        report.count(carrier, service, channel, Verdict.DELIVERED_ON_TIME, True, shipments)

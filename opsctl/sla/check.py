@@ -130,6 +130,11 @@ class Filters:
     channels: frozenset[str] = frozenset()
     since: datetime | None = None
 
+    @property
+    def narrows(self) -> bool:
+        """Whether any shipment may be left out."""
+        return bool(self.carriers or self.channels or self.since is not None)
+
     def keep(self, facts: ShipmentFacts) -> bool:
         if self.carriers and facts.carrier not in self.carriers:
             return False
@@ -207,6 +212,12 @@ class Summary:
         facts, result = verdict.facts, verdict.assessment
         key = (facts.carrier, facts.service, facts.channel, result.verdict, result.promise_kept)
         self.counts[key] += 1
+        self._tallies = None
+
+    def add_count(self, key: tuple, shipments: int) -> None:
+        """Count ``shipments`` shipments under ``key``: (carrier, service, channel, verdict,
+        promise outcome)."""
+        self.counts[key] += shipments
         self._tallies = None
 
     def merge(self, other: Summary) -> None:
@@ -287,6 +298,21 @@ class Report:
             self._verdicts.append((position, verdict))
         if verdict.assessment.verdict in self._wanted:
             self._rows.append((position, _listed_values(verdict.row_values())))
+
+    def count(
+        self,
+        carrier: str | None,
+        service: str | None,
+        channel: str | None,
+        verdict: Verdict,
+        kept: bool | None,
+        shipments: int,
+    ) -> None:
+        """Count ``shipments`` shipments judged elsewhere, none of which this report lists
+        or keeps (:meth:`wants` is false for ``verdict``, no ``keep_verdicts``)."""
+        if verdict in self._wanted or self.keep_verdicts:
+            raise ValueError(f"{verdict} shipments are listed: each must be added")
+        self.summary.add_count((carrier, service, channel, verdict, kept), shipments)
 
     def merge(self, other: Report) -> None:
         """Add what ``other`` (a report of another part of the same input) kept."""
