@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import textwrap
@@ -270,7 +271,7 @@ def demo_store(opsctl_env, opsctl_run):
     """The demo shop's config with its data files, and a store holding them."""
     config = (FIXTURES / "opsctl.toml").read_text(encoding="utf-8")
     config = re.sub(r'^(\w+) = "(\w+\.\w+)"', rf'\1 = "{FIXTURES}/\2"', config, flags=re.M)
-    config = re.sub(r'^path = .*$', 'path = "state.db"', config, count=1, flags=re.M)
+    config = re.sub(r"^path = .*$", 'path = "state.db"', config, count=1, flags=re.M)
     (opsctl_env / "opsctl.toml").write_text(config, encoding="utf-8")
     for entity in DEMO_ENTITIES:
         opsctl_run("ingest", entity, str(FIXTURES / f"{entity}.csv")).assert_success()
@@ -334,6 +335,7 @@ def test_a_forked_process_judging_half_of_the_store_changes_nothing(
         "--as-of",
         DEMO_AS_OF,
         "--from-store",
+        "--no-cache",
         "--all",
         "--by",
         "channel",
@@ -394,3 +396,83 @@ def test_the_forked_helper_reads_its_rows_itself_only_outside_a_transaction(tmp_
         rows = storecheck._read_own_rows(store.location, "")
         assert rows == list(store.tracking_ledger().shipment_timelines(start=""))
     assert storecheck._own_connection_location(object()) is None
+
+
+# -- verdicts kept between checks from the store -----------------------------------------
+
+HELD = re.compile(r"sla: (\d+) kept verdicts still held, (\d+) shipments judged")
+
+
+def store_check(opsctl_run, *args: str, as_of: str = DEMO_AS_OF):
+    """``opsctl -vv sla check --from-store --all``: (its result, (held, judged))."""
+    result = opsctl_run(
+        "-vv", "sla", "check", "--as-of", as_of, "--from-store", "--all", *args, "-f", "json"
+    )
+    result.assert_success()
+    match = HELD.search(result.stderr)
+    return result, (int(match[1]), int(match[2])) if match else None
+
+
+def test_kept_verdicts_are_reused_until_something_may_change_them(demo_store, opsctl_run):
+    opsctl_run("ingest", "tracking_events", str(FIXTURES / "tracking_events.ndjson"))
+    first, counts = store_check(opsctl_run)
+    shipments = first.json()["summary"]["shipments"]
+    assert counts == (0, shipments)
+    fresh, none = store_check(opsctl_run, "--no-cache")
+    assert none is None and fresh.stdout == first.stdout
+
+    # Nothing written, the same moment: every verdict holds.
+    again, counts = store_check(opsctl_run)
+    assert counts == (shipments, 0)
+    assert again.stdout == first.stdout
+
+    # One new event: that parcel alone is judged again, with the verdict judging all gives.
+    rows = first.json()["shipments"]
+    moving = next(row for row in rows if row["verdict"] in ("on_track", "at_risk"))
+    event = {
+        "tracking_number": moving["tracking_number"],
+        "carrier": moving["carrier"],
+        "occurred_at": "2026-11-02T08:00:00Z",
+        "status": "delivered",
+    }
+    (demo_store / "new.ndjson").write_text(json.dumps(event) + "\n", encoding="utf-8")
+    opsctl_run("ingest", "tracking_events", "new.ndjson").assert_success()
+    after, counts = store_check(opsctl_run)
+    same_number = sum(row["tracking_number"] == moving["tracking_number"] for row in rows)
+    assert counts == (shipments - same_number, same_number)
+    assert after.stdout == store_check(opsctl_run, "--no-cache")[0].stdout
+    changed = {row["shipment_id"]: row["verdict"] for row in after.json()["shipments"]}
+    assert changed[moving["shipment_id"]].startswith("delivered")
+
+    # A day later, the verdicts of parcels on the way have run out; delivered ones hold.
+    later = "2026-11-03T09:00Z"
+    next_day, counts = store_check(opsctl_run, as_of=later)
+    summary = next_day.json()["summary"]["verdicts"]
+    timeless = sum(summary.get(v, 0) for v in ("delivered_on_time", "delivered_late", "cancelled"))
+    assert counts == (timeless, shipments - timeless)
+    assert next_day.stdout == store_check(opsctl_run, "--no-cache", as_of=later)[0].stdout
+
+    # Another configuration judges everything again.
+    config = demo_store / "opsctl.toml"
+    config.write_text(config.read_text() + "\n[sla]\nlost_days_domestic = 3\n")
+    _, counts = store_check(opsctl_run, as_of=later)
+    assert counts == (0, shipments)
+
+
+def test_writing_reference_data_forgets_every_kept_verdict(demo_store, opsctl_run):
+    opsctl_run("ingest", "tracking_events", str(FIXTURES / "tracking_events.ndjson"))
+    first, _ = store_check(opsctl_run)
+    shipments = first.json()["summary"]["shipments"]
+    assert store_check(opsctl_run)[1] == (shipments, 0)
+    # The same locations again change nothing: the kept verdicts hold.
+    opsctl_run("ingest", "locations", str(FIXTURES / "locations.csv")).assert_success()
+    assert store_check(opsctl_run)[1] == (shipments, 0)
+    # A location that changes (its handling days) forgets them all.
+    header, first_row, *others = (FIXTURES / "locations.csv").read_text().splitlines()
+    names = header.split(",")
+    cells = next(csv.reader([first_row]))
+    cells[names.index("handling_days")] = str(int(cells[names.index("handling_days")]) + 1)
+    changed = ",".join(f'"{cell}"' if "," in cell else cell for cell in cells)
+    (demo_store / "locations.csv").write_text("\n".join([header, changed, *others]) + "\n")
+    opsctl_run("ingest", "locations", "locations.csv").assert_success()
+    assert store_check(opsctl_run)[1] == (0, shipments)

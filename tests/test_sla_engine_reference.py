@@ -28,6 +28,7 @@ from opsctl.sla.engine import (
     assess,
     expected_delivery,
     promise_date,
+    valid_until,
 )
 from opsctl.sla.thresholds import Thresholds
 from opsctl.sla.timeline import Timeline
@@ -223,3 +224,28 @@ def test_assess_agrees_with_the_reference_on_generated_shipments(seed):
         assert assess(facts, timeline, limits, now) == expected, (facts, timeline, now)
         verdicts.add(expected.verdict)
     assert verdicts == set(Verdict)  # every rule was tried
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_an_assessment_holds_until_its_valid_until(seed):
+    """Between ``now`` and :func:`valid_until` the clock changes no verdict, reason or date:
+    what lets a check keep verdicts between runs."""
+    rng = random.Random(100 + seed)
+    micro = timedelta(microseconds=1)
+    for _ in range(1500):
+        facts, timeline, limits, now = shipment(rng)
+        assessment = assess(facts, timeline, limits, now)
+        until = valid_until(facts, timeline, limits, now, assessment)
+        if until is None:
+            later = [now + timedelta(days=rng.uniform(0, 90)) for _ in range(3)]
+        else:
+            assert until > now
+            span = until - now
+            later = [now + span * rng.random() for _ in range(3)] + [until - micro]
+        for moment_later in later:
+            assert assess(facts, timeline, limits, moment_later) == assessment, (
+                facts,
+                timeline,
+                now,
+                moment_later,
+            )

@@ -103,6 +103,12 @@ def sla() -> None:
     default=None,
     help="Bad rows in the input: stop (error) or quarantine and go on (skip).",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="With --from-store: judge every shipment afresh, without reading or keeping the "
+    "verdicts of earlier checks.",
+)
 @output_options
 @lockable
 @pass_app
@@ -127,6 +133,7 @@ def check(
     notify: bool,
     digest: bool | None,
     on_bad_rows: str | None,
+    no_cache: bool,
 ) -> None:
     """Check shipments against their delivery promises and list the breaches.
 
@@ -154,6 +161,12 @@ def check(
     exception, once each, for parcels with an event in the last [notify]
     max_age_hours (default 72). What was sent is remembered in the state
     store; a notifier that fails is retried next run (exit code 4).
+
+    From the store, each verdict is kept with the time until which the clock
+    cannot change it (the next local midnight, the promise's deadline, the
+    day a silent parcel counts as lost); the next check judges only the
+    shipments written since (new events, orders, shipments) or whose verdict
+    has run out, with the same results. --no-cache judges them all.
 
     JSON shape: {"as_of", "summary": {"shipments", "on_time_rate", "verdicts",
     "fail_on", "fail_rate", "max_rate", "failed"}, "by": {DIMENSION: [rows]},
@@ -191,7 +204,9 @@ def check(
 
         checked = _check_files_directly(app, data, policy, now, filters, new_report)
         if checked is None:
-            checked = _check_store_directly(app, data, policy, now, filters, new_report)
+            checked = _check_store_directly(
+                app, data, policy, now, filters, new_report, cache=not no_cache
+            )
         if checked is None:
             from opsctl.sla.facts import facts_builder_for
 
@@ -267,11 +282,13 @@ def _check_files_directly(app: App, data, policy, now: datetime, filters, new_re
     ``OPSCTL_SLA_ENGINE=python``) or declines the files: the loaders then read
     them, with the same verdicts or their exact error.
     """
+    if data.from_store or data.on_bad_rows != "error":
+        return None
     from opsctl.errors import DataError
     from opsctl.sla import bulk
 
     files = {entity: data.file(entity) for entity in ("shipments", "tracking_events", "orders")}
-    if data.from_store or data.on_bad_rows != "error" or not bulk.wanted(app.environ):
+    if not bulk.wanted(app.environ):
         return None
     if not (files["shipments"] and files["tracking_events"]):
         return None
@@ -307,24 +324,27 @@ def _check_files_directly(app: App, data, policy, now: datetime, filters, new_re
     return None
 
 
-def _check_store_directly(app: App, data, policy, now: datetime, filters, new_report):
+def _check_store_directly(
+    app: App, data, policy, now: datetime, filters, new_report, *, cache: bool = True
+):
     """The fast path over the state store (:mod:`opsctl.sla.storecheck`): ``(report,
     unmapped codes)``, each shipment read in one row with its order and its events' timeline.
 
     ``None`` when it does not apply: files given for shipments, events or orders, or
     ``OPSCTL_SLA_ENGINE=python`` (which reads every stored record, the reference path).
     """
-    from opsctl.sla import bulk
+    from opsctl.sla import ENGINE_VARIABLE
 
-    if not data.from_store or app.environ.get(bulk.ENGINE_VARIABLE, "").strip().lower() == (
-        "python"
-    ):
+    if not data.from_store or app.environ.get(ENGINE_VARIABLE, "").strip().lower() == "python":
         return None
     if any(entity in data.files for entity in ("shipments", "tracking_events", "orders")):
         return None
     from opsctl.sla.facts import facts_builder_for
     from opsctl.sla.storecheck import check_store
+    from opsctl.sla.verdictcache import basis
 
+    # Verdicts kept by earlier checks hold while the reference data is the store's.
+    stored = cache and not any(entity in data.files for entity in ("locations", "carrier_services"))
     report = new_report()
     unmapped = check_store(
         data.store,
@@ -333,6 +353,7 @@ def _check_store_directly(app: App, data, policy, now: datetime, filters, new_re
         now=now,
         filters=filters,
         report=report,
+        basis=basis(app.config, data.timezone) if stored else None,
     )
     return report, unmapped
 

@@ -7,3 +7,7 @@
 * :mod:`opsctl.sla.engine` decides the verdict: a pure function of the
   shipment, its timeline, the thresholds and the moment of the check.
 """
+
+#: ``python`` makes ``opsctl sla check`` read every input with the loaders and judge every
+#: shipment (the reference path), instead of its fast paths over files and the store.
+ENGINE_VARIABLE = "OPSCTL_SLA_ENGINE"

@@ -47,6 +47,7 @@ from typing import Any
 
 from opsctl.errors import OpsctlError
 from opsctl.model.types import EPOCH
+from opsctl.sla import ENGINE_VARIABLE
 from opsctl.sla.bulkfiles import (
     TIMESTAMP_PATTERN,
     Declined,
@@ -74,8 +75,6 @@ from opsctl.tracking import TrackingStatus
 
 __all__ = ["ENGINE_VARIABLE", "Declined", "check_files", "wanted"]
 
-#: ``python`` makes ``opsctl sla check`` read files with the loaders (the reference path).
-ENGINE_VARIABLE = "OPSCTL_SLA_ENGINE"
 #: DuckDB's memory budget (MB) while folding and joining; beyond it, it spills to disk.
 MEMORY_LIMIT_MB = 256
 #: More for reading NDJSON, whose reader holds larger buffers.

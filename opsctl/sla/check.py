@@ -297,7 +297,13 @@ class Report:
         if self.keep_verdicts:
             self._verdicts.append((position, verdict))
         if verdict.assessment.verdict in self._wanted:
-            self._rows.append((position, _listed_values(verdict.row_values())))
+            self._rows.append((position, listed_values(verdict.row_values())))
+
+    @property
+    def listed_rows(self) -> list[tuple[object, tuple]]:
+        """The listed rows so far, as ``(position, values)``: a check that lists shipments
+        judged elsewhere appends theirs (values as :func:`listed_values` gives them)."""
+        return self._rows
 
     def count(
         self,
@@ -333,7 +339,7 @@ class Report:
         return [verdict for _, verdict in self._verdicts]
 
 
-def _listed_values(values: tuple) -> tuple:
+def listed_values(values: tuple) -> tuple:
     """``values`` of :meth:`ShipmentVerdict.row_values` with the dates and the timestamp as
     their ISO 8601 text: what every output format writes for them, done here (in the
     process that judged the shipment) rather than value by value by the JSON encoder."""

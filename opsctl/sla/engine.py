@@ -355,6 +355,52 @@ def assess(
     )
 
 
+#: Verdicts that no passing of time changes (only new events or data).
+TIMELESS = frozenset({Verdict.DELIVERED_ON_TIME, Verdict.DELIVERED_LATE, Verdict.CANCELLED})
+
+
+def valid_until(
+    facts: ShipmentFacts,
+    timeline: Timeline,
+    limits: Thresholds,
+    now: datetime,
+    assessment: Assessment,
+) -> datetime | None:
+    """The first instant after ``now`` at which :func:`assess` may give another assessment
+    of the same facts and timeline; ``None`` if no instant ever does.
+
+    :func:`assess` reads the clock in three ways only: the local day in the
+    shipment's timezone (business days waited, late or left, and the expected
+    delivery), whether the promise's deadline has passed, and how long the
+    parcel has been silent (lost after ``lost_days``; the days in the reason).
+    Until the next of those changes the assessment is the same, which is what
+    lets a check keep verdicts between runs (:mod:`opsctl.sla.verdictcache`).
+    """
+    if assessment.verdict in TIMELESS:
+        return None
+    tz = facts.timezone
+    micro = timedelta(microseconds=1)
+    # The local day changes at the next midnight (the instant after the day's last one).
+    today = _today(now, tz)
+    changes = [_end_of_day(today, tz).astimezone(timezone.utc) + micro]
+    promise = assessment.promise
+    deadline = facts.promised_by if isinstance(facts.promised_by, datetime) else None
+    if deadline is None and promise is not None:
+        deadline = _end_of_day(promise, tz)
+    if deadline is not None and now <= deadline:
+        changes.append(deadline.astimezone(timezone.utc) + micro)
+    last_event_at = timeline.last_event_at
+    if timeline.first_scan_at is not None and last_event_at is not None:
+        last_event_at = last_event_at.astimezone(timezone.utc)
+        lost_after = timedelta(days=limits.lost_days(facts.international))
+        silent = now - last_event_at
+        if silent < lost_after:
+            changes.append(last_event_at + lost_after)
+        else:  # lost, or judged before it (a failure, an exception): the days it shows
+            changes.append(last_event_at + timedelta(days=silent.days + 1))
+    return min(changes)
+
+
 def _in_flight(
     flight: tuple,
     verdict: Verdict,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from opsctl.calendars import BusinessCalendar, get_calendar
 from opsctl.errors import ConfigError
@@ -197,7 +198,6 @@ def facts_builder_for(app, data, *, with_orders: bool = True) -> FactsBuilder:
     from opsctl.geo import country_of_zone
 
     config = app.config
-    registry = app.plugins.registry
 
     def default_calendar():
         code = config.get("sla.calendar") or country_of_zone(data.timezone)
@@ -209,10 +209,13 @@ def facts_builder_for(app, data, *, with_orders: bool = True) -> FactsBuilder:
             )
         return get_calendar(code)
 
-    carriers = {r.name: r.obj for r in registry.registrations("carriers")}
+    @cache
+    def carriers() -> dict[str, object]:
+        """The carrier plugins, loaded for the first service without a carrier_services row."""
+        return {r.name: r.obj for r in app.plugins.registry.registrations("carriers")}
 
     def transit_fallback(carrier: str, service: str) -> int | None:
-        known = carriers.get(carrier)
+        known = carriers().get(carrier)
         transit = known.transit_time(service) if known and hasattr(known, "transit_time") else None
         return transit.max_days if transit else None
 

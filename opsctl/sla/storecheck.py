@@ -25,11 +25,13 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from opsctl.geo import timezone_for
-from opsctl.sla.check import Filters, Report, ShipmentVerdict
-from opsctl.sla.engine import assess
+from opsctl.sla.check import Filters, Report, ShipmentVerdict, listed_values
+from opsctl.sla.engine import assess, valid_until
 from opsctl.sla.facts import FactsBuilder
 from opsctl.sla.thresholds import ThresholdPolicy
 from opsctl.sla.timeline import Timeline
+from opsctl.sla.verdictcache import micros
+from opsctl.store.verdicts import KeptVerdict
 from opsctl.tracking import TrackingStatus
 
 STATUSES = {status.value: status for status in TrackingStatus}
@@ -60,8 +62,13 @@ def check_store(
     now: datetime,
     filters: Filters,
     report: Report,
+    basis: str | None = None,
 ) -> Counter[tuple[str, str]]:
     """Judge every stored shipment into ``report``; return the unmapped codes' counts.
+
+    With ``basis`` (see :func:`opsctl.sla.verdictcache.basis`), verdicts kept by
+    earlier checks that still hold are reused and the others judged and kept,
+    when no filter narrows the check and ``report`` keeps no verdicts.
 
     ``builder`` holds the reference data but no orders: each row carries its order's.
     From :data:`PARALLEL_MIN_SHIPMENTS` shipments on (on Linux, with more than one
@@ -70,6 +77,11 @@ def check_store(
     """
     ledger = store.tracking_ledger()
     judge = _Judge(builder, policy, now, filters)
+    if basis is not None and not (report.keep_verdicts or filters.narrows):
+        from opsctl.sla.verdictcache import check_with_kept_verdicts
+
+        check_with_kept_verdicts(store, judge, basis, now, report)
+        return _unmapped(ledger)
     split = _split(store, ledger, report)
     if split is None:
         judge.judge(ledger.shipment_timelines(), 0, report)
@@ -92,6 +104,10 @@ def check_store(
         else:
             report.merge(part)
             log.debug("sla: %d shipments judged by a forked process", part.summary.total.shipments)
+    return _unmapped(ledger)
+
+
+def _unmapped(ledger) -> Counter[tuple[str, str]]:
     return Counter({(row.carrier, row.raw_code): row.events for row in ledger.unmapped_codes()})
 
 
@@ -196,8 +212,20 @@ class _Judge:
         self.builder, self.now, self.filters = builder, now, filters
         self.limits_for = lru_cache(maxsize=4096)(policy.for_shipment)
 
-    def judge(self, rows: Iterable[tuple], offset: int, report: Report) -> None:
-        """Judge ``rows``, the first at position ``offset``, into ``report``."""
+    def judge(
+        self,
+        rows: Iterable[tuple],
+        offset: int | None,
+        report: Report,
+        kept: list[KeptVerdict] | None = None,
+    ) -> None:
+        """Judge ``rows``, the first at position ``offset``, into ``report``.
+
+        With ``offset`` ``None`` each row's position is its shipment id. With
+        ``kept``, each verdict is also appended to it as the store keeps it,
+        with the instant until which it holds.
+        """
+        judged_at = micros(self.now)
         timestamp = lru_cache(maxsize=1 << 16)(_timestamp)
         deadline = lru_cache(maxsize=1 << 12)(_deadline)
         extra_of = lru_cache(maxsize=1024)(json.loads)
@@ -234,7 +262,7 @@ class _Judge:
             latest_status,
             latest_status_at,
             latest_reason,
-        ) in enumerate(rows, offset):
+        ) in enumerate(rows, offset or 0):
             extras = extra_of(extra) if extra else {}
             if channel is None:  # a required column of orders: the order is not stored
                 placed, zone, order_promise = None, None, None
@@ -281,4 +309,24 @@ class _Judge:
             else:
                 timeline = empty
             limits = limits_for(facts.carrier, facts.service, facts.channel)
-            add(position, ShipmentVerdict(facts, assess(facts, timeline, limits, now)))
+            assessment = assess(facts, timeline, limits, now)
+            verdict = ShipmentVerdict(facts, assessment)
+            if offset is not None:
+                add(position, verdict)
+                continue
+            add(shipment_id, verdict)
+            if kept is not None:
+                until = valid_until(facts, timeline, limits, now, assessment)
+                kept.append(
+                    KeptVerdict(
+                        shipment_id,
+                        facts.carrier,
+                        facts.service,
+                        facts.channel,
+                        assessment.verdict.value,
+                        assessment.promise_kept,
+                        listed_values(verdict.row_values()),
+                        judged_at,
+                        None if until is None else micros(until),
+                    )
+                )

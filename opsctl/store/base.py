@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from opsctl.routing.ledger import AllocationLedger
     from opsctl.store.kpi import KpiSnapshots
     from opsctl.store.tracking import TrackingLedger
+    from opsctl.store.verdicts import VerdictCache
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,9 @@ class NotificationLedger(abc.ABC):
         """The last state recorded for every shipment, by shipment id."""
 
     @abc.abstractmethod
-    def set_states(self, notifier: str, audience: str, states: Iterable[tuple[str, str]],
-                   at: str) -> None:
+    def set_states(
+        self, notifier: str, audience: str, states: Iterable[tuple[str, str]], at: str
+    ) -> None:
         """Record ``(shipment_id, state)`` pairs as the current states."""
 
     @abc.abstractmethod
@@ -116,8 +118,7 @@ class NotificationLedger(abc.ABC):
         """Every ``(shipment_id, event)`` already told."""
 
     @abc.abstractmethod
-    def log(self, notifier: str, audience: str, events: Iterable[tuple[str, str]],
-            at: str) -> None:
+    def log(self, notifier: str, audience: str, events: Iterable[tuple[str, str]], at: str) -> None:
         """Record ``(shipment_id, event)`` pairs as told."""
 
 
@@ -166,6 +167,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def routing_ledger(self) -> AllocationLedger:
         """Allocations recorded by ``opsctl route --apply`` (see :mod:`opsctl.routing.ledger`)."""
+
+    @abc.abstractmethod
+    def sla_verdicts(self) -> VerdictCache:
+        """The SLA verdicts kept while they hold (see :mod:`opsctl.store.verdicts`)."""
 
     @abc.abstractmethod
     def close(self) -> None:

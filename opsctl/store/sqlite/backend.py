@@ -251,6 +251,11 @@ class SqliteStore(Store):
     def kpi_snapshots(self) -> SqliteKpiSnapshots:
         return SqliteKpiSnapshots(self)
 
+    def sla_verdicts(self):
+        from opsctl.store.sqlite.verdicts import SqliteVerdictCache
+
+        return SqliteVerdictCache(self)
+
     def routing_ledger(self):
         # Imported here: the routing model is only needed by `opsctl route`.
         from opsctl.store.sqlite.routing import SqliteAllocationLedger

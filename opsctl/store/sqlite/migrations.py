@@ -368,6 +368,64 @@ TIMELINE_TABLES = (
     "WHERE status IS NULL",
 )
 
+
+def _forget(table: str, when: str, which: str) -> str:
+    """A trigger forgetting the kept verdicts of the shipments ``which`` selects (a
+    condition on ``shipments``' columns, with NEW and OLD) after ``when`` on ``table``."""
+    return (
+        f"CREATE TRIGGER sla_verdicts_forget_{table}_{when.lower()} AFTER {when} ON {table} "
+        "BEGIN DELETE FROM sla_verdicts WHERE shipment_id IN "
+        f"(SELECT shipment_id FROM shipments WHERE {which}); END"
+    )
+
+
+#: Each shipment's last SLA verdict, kept while the clock cannot change it
+#: (:mod:`opsctl.store.verdicts`). Writing a shipment, its order or its timeline forgets
+#: it; writing a location or a carrier service forgets them all.
+VERDICT_TABLES = (
+    """
+    CREATE TABLE sla_verdicts (
+        shipment_id TEXT NOT NULL,
+        basis TEXT NOT NULL,
+        judged_at INTEGER NOT NULL,
+        valid_until INTEGER,
+        carrier TEXT,
+        service TEXT,
+        channel TEXT,
+        verdict TEXT NOT NULL,
+        promise_kept INTEGER,
+        listed TEXT NOT NULL,
+        PRIMARY KEY (shipment_id)
+    ) WITHOUT ROWID
+    """,
+    *(
+        "CREATE TRIGGER sla_verdicts_forget_shipments_"
+        + when.lower()
+        + " AFTER "
+        + when
+        + " ON shipments BEGIN DELETE FROM sla_verdicts WHERE shipment_id IN ("
+        + ", ".join(f"{row}.shipment_id" for row in rows)
+        + "); END"
+        for when, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",)))
+    ),
+    _forget("orders", "INSERT", "order_id = NEW.order_id"),
+    _forget("orders", "UPDATE", "order_id IN (OLD.order_id, NEW.order_id)"),
+    _forget("orders", "DELETE", "order_id = OLD.order_id"),
+    _forget("tracking_timelines", "INSERT", "tracking_number = NEW.tracking_number"),
+    _forget(
+        "tracking_timelines",
+        "UPDATE",
+        "tracking_number IN (OLD.tracking_number, NEW.tracking_number)",
+    ),
+    _forget("tracking_timelines", "DELETE", "tracking_number = OLD.tracking_number"),
+    *(
+        f"CREATE TRIGGER sla_verdicts_forget_{table}_{when.lower()} AFTER {when} ON {table} "
+        "BEGIN DELETE FROM sla_verdicts; END"
+        for table in ("locations", "carrier_services")
+        for when in ("INSERT", "UPDATE", "DELETE")
+    ),
+)
+
 #: Every migration, oldest first; the schema version is the last one applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables", INITIAL_TABLES + INITIAL_INDEXES),
@@ -376,4 +434,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "kpi snapshots", KPI_SNAPSHOT_TABLES),
     Migration(5, "routing allocations and reservations", ROUTING_TABLES),
     Migration(6, "tracking timelines", TIMELINE_TABLES),
+    Migration(7, "kept sla verdicts", VERDICT_TABLES),
 )
