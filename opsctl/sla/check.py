@@ -299,6 +299,14 @@ class Report:
         if verdict.assessment.verdict in self._wanted:
             self._rows.append((position, listed_values(verdict.row_values())))
 
+    def add_listed(self, position: object, verdict: ShipmentVerdict, listed: tuple) -> None:
+        """:meth:`add` with the row's values already made (``listed_values``)."""
+        self.summary.add(verdict)
+        if self.keep_verdicts:
+            self._verdicts.append((position, verdict))
+        if verdict.assessment.verdict in self._wanted:
+            self._rows.append((position, listed))
+
     @property
     def listed_rows(self) -> list[tuple[object, tuple]]:
         """The listed rows so far, as ``(position, values)``: a check that lists shipments

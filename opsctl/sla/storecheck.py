@@ -226,6 +226,7 @@ class _Judge:
         with the instant until which it holds.
         """
         judged_at = micros(self.now)
+        add_listed = report.add_listed
         timestamp = lru_cache(maxsize=1 << 16)(_timestamp)
         deadline = lru_cache(maxsize=1 << 12)(_deadline)
         extra_of = lru_cache(maxsize=1024)(json.loads)
@@ -311,22 +312,22 @@ class _Judge:
             limits = limits_for(facts.carrier, facts.service, facts.channel)
             assessment = assess(facts, timeline, limits, now)
             verdict = ShipmentVerdict(facts, assessment)
-            if offset is not None:
-                add(position, verdict)
+            if kept is None:
+                add(shipment_id if offset is None else position, verdict)
                 continue
-            add(shipment_id, verdict)
-            if kept is not None:
-                until = valid_until(facts, timeline, limits, now, assessment)
-                kept.append(
-                    KeptVerdict(
-                        shipment_id,
-                        facts.carrier,
-                        facts.service,
-                        facts.channel,
-                        assessment.verdict.value,
-                        assessment.promise_kept,
-                        listed_values(verdict.row_values()),
-                        judged_at,
-                        None if until is None else micros(until),
-                    )
+            listed = listed_values(verdict.row_values())
+            add_listed(shipment_id, verdict, listed)
+            until = valid_until(facts, timeline, limits, now, assessment)
+            kept.append(
+                KeptVerdict(
+                    shipment_id,
+                    facts.carrier,
+                    facts.service,
+                    facts.channel,
+                    assessment.verdict._value_,
+                    assessment.promise_kept,
+                    listed,
+                    judged_at,
+                    None if until is None else micros(until),
                 )
+            )
