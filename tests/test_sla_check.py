@@ -476,3 +476,15 @@ def test_writing_reference_data_forgets_every_kept_verdict(demo_store, opsctl_ru
     (demo_store / "locations.csv").write_text("\n".join([header, changed, *others]) + "\n")
     opsctl_run("ingest", "locations", "locations.csv").assert_success()
     assert store_check(opsctl_run)[1] == (0, shipments)
+
+
+def test_kept_verdicts_judged_by_a_forked_process_are_kept_too(demo_store, opsctl_run, monkeypatch):
+    opsctl_run("ingest", "tracking_events", str(FIXTURES / "tracking_events.ndjson"))
+    monkeypatch.setattr(storecheck, "PARALLEL_MIN_SHIPMENTS", 2)
+    first, counts = store_check(opsctl_run)
+    shipments = first.json()["summary"]["shipments"]
+    assert counts == (0, shipments)
+    assert "shipments judged by a forked process" in first.stderr
+    assert first.stdout == store_check(opsctl_run, "--no-cache")[0].stdout
+    again, counts = store_check(opsctl_run)
+    assert counts == (shipments, 0) and again.stdout == first.stdout

@@ -21,6 +21,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -93,7 +94,7 @@ def check_store(
             source = list(ledger.shipment_timelines(start=boundary))
         else:  # the helper reads its rows itself, through a connection of its own
             source = (location, boundary)
-        helper = _Helper(judge, source, offset, report)
+        helper = Helper(judge, source, offset, report)
         try:
             judge.judge(ledger.shipment_timelines(stop=boundary), 0, report)
             part = helper.result()
@@ -111,14 +112,18 @@ def _unmapped(ledger) -> Counter[tuple[str, str]]:
     return Counter({(row.carrier, row.raw_code): row.events for row in ledger.unmapped_codes()})
 
 
+def forkable() -> bool:
+    """Whether a forked process can help judging here (Linux, more than one CPU)."""
+    return (
+        (os.cpu_count() or 1) > 1
+        and sys.platform.startswith("linux")
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
 def _split(store, ledger, report: Report) -> tuple[int, str] | None:
     """Where a forked helper's half starts: ``(its first position, its first shipment id)``."""
-    if (
-        report.keep_verdicts
-        or (os.cpu_count() or 1) < 2
-        or not sys.platform.startswith("linux")
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if report.keep_verdicts or not forkable():
         return None
     shipments = store.shipments.count()
     if shipments < PARALLEL_MIN_SHIPMENTS:
@@ -142,22 +147,44 @@ def _own_connection_location(store) -> str | None:
     return location
 
 
-def _read_own_rows(location: str, start: str) -> list[tuple]:
+@dataclass(frozen=True)
+class KeptJob:
+    """A helper's job in a check with kept verdicts: judge the rows without a kept verdict
+    holding at ``now`` on ``basis``, positions by shipment id, and send the verdicts to keep
+    with its report."""
+
+    basis: str
+    now: int
+
+
+def _read_own_rows(location: str, start: str, job: KeptJob | None = None) -> list[tuple]:
     """In the forked helper: its rows, through a new connection (never the inherited one)."""
     from opsctl.store import open_store
 
     with open_store(location, create=False) as store:
+        if job is not None:
+            return list(
+                store.sla_verdicts().shipment_timelines_to_judge(job.basis, job.now, start=start)
+            )
         return list(store.tracking_ledger().shipment_timelines(start=start))
 
 
-class _Helper:
+class Helper:
     """A forked process judging ``rows`` (positions from ``offset``) into a report of its own.
 
     ``rows`` are the rows themselves, or ``(store file, first shipment id)`` for the
-    helper to read them itself.
+    helper to read them itself. With a :class:`KeptJob`, its result is ``(report,
+    verdicts to keep)``.
     """
 
-    def __init__(self, judge: _Judge, rows: list | tuple[str, str], offset: int, report: Report):
+    def __init__(
+        self,
+        judge: _Judge,
+        rows: list | tuple[str, str],
+        offset: int | None,
+        report: Report,
+        job: KeptJob | None = None,
+    ):
         context = multiprocessing.get_context("fork")
         self.receiver, sender = context.Pipe(duplex=False)
         options = {
@@ -166,18 +193,19 @@ class _Helper:
             "keep_verdicts": report.keep_verdicts,
         }
         self.process = context.Process(
-            target=_help, args=(sender, judge, rows, offset, options), daemon=True
+            target=_help, args=(sender, judge, rows, offset, options, job), daemon=True
         )
         self.process.start()
         sender.close()
 
-    def result(self) -> Report | None:
+    def result(self) -> Report | tuple[Report, list[KeptVerdict]] | None:
         try:
             part = self.receiver.recv()
         except (EOFError, OSError):
             part = None
         self.process.join()
-        if not isinstance(part, Report) or self.process.exitcode != 0:
+        report = part[0] if isinstance(part, tuple) else part
+        if not isinstance(report, Report) or self.process.exitcode != 0:
             log.debug("sla: the forked judge failed (%r); judging its half here", part)
             return None
         return part
@@ -189,14 +217,26 @@ class _Helper:
             self.process.join()
 
 
-def _help(sender, judge: _Judge, rows: list | tuple[str, str], offset: int, options) -> None:
+def _help(
+    sender,
+    judge: _Judge,
+    rows: list | tuple[str, str],
+    offset: int | None,
+    options,
+    job: KeptJob | None,
+) -> None:
     """The forked process: judge its rows, send the report back."""
     try:
         if isinstance(rows, tuple):
-            rows = _read_own_rows(*rows)
+            rows = _read_own_rows(*rows, job)
         part = Report(**options)
-        judge.judge(rows, offset, part)
-        sender.send(part)
+        if job is None:
+            judge.judge(rows, offset, part)
+            sender.send(part)
+        else:
+            kept: list[KeptVerdict] = []
+            judge.judge(rows, None, part, kept)
+            sender.send((part, kept))
     except BaseException as error:  # the parent judges these rows itself
         sender.send(f"{type(error).__name__}: {error}")
     finally:

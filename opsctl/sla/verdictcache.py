@@ -88,10 +88,49 @@ def check_with_kept_verdicts(store, judge, digest: str, now: datetime, report: R
     for shipment_id, listed in cache.held_rows(digest, moment, wanted):
         rows.append((shipment_id, listed))
     fresh: list[KeptVerdict] = []
-    judge.judge(cache.shipment_timelines_to_judge(digest, moment), None, report, fresh)
+    _judge_the_rest(store, cache, judge, digest, moment, report, fresh)
     if fresh:
         try:
             cache.keep(fresh, digest)
         except LockHeldError as error:
             log.info("sla: verdicts not kept for the next run: %s", error)
     log.debug("sla: %d kept verdicts still held, %d shipments judged", held, len(fresh))
+
+
+def _judge_the_rest(store, cache, judge, digest: str, moment: int, report, fresh: list) -> None:
+    """Judge the shipments without a kept verdict that holds into ``report`` and ``fresh``:
+    from :data:`~opsctl.sla.storecheck.PARALLEL_MIN_SHIPMENTS` of them on (after a local
+    midnight, say), a forked process judges the second half, as a check without kept
+    verdicts does."""
+    from opsctl.sla import storecheck
+
+    boundary = None
+    if storecheck.forkable():
+        count = cache.count_to_judge(digest, moment)
+        if count >= storecheck.PARALLEL_MIN_SHIPMENTS:
+            boundary = cache.shipment_to_judge_at(digest, moment, count // 2)
+    if boundary is None:
+        judge.judge(cache.shipment_timelines_to_judge(digest, moment), None, report, fresh)
+        return
+    job = storecheck.KeptJob(digest, moment)
+    location = storecheck._own_connection_location(store)
+    if location is None:  # rows read before forking: the helper never uses this connection
+        source = list(cache.shipment_timelines_to_judge(digest, moment, start=boundary))
+    else:
+        source = (location, boundary)
+    helper = storecheck.Helper(judge, source, None, report, job)
+    try:
+        judge.judge(
+            cache.shipment_timelines_to_judge(digest, moment, stop=boundary), None, report, fresh
+        )
+        result = helper.result()
+    finally:
+        helper.close()
+    if result is None:  # the helper failed: judge its half here
+        rows = cache.shipment_timelines_to_judge(digest, moment, start=boundary)
+        judge.judge(rows, None, report, fresh)
+        return
+    part, theirs = result
+    report.merge(part)
+    fresh += theirs
+    log.debug("sla: %d shipments judged by a forked process", len(theirs))

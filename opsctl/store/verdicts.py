@@ -55,9 +55,20 @@ class VerdictCache(abc.ABC):
         ``now``, ``listed`` as a tuple (see :class:`KeptVerdict`)."""
 
     @abc.abstractmethod
-    def shipment_timelines_to_judge(self, basis: str, now: int) -> Iterator[tuple]:
+    def shipment_timelines_to_judge(
+        self, basis: str, now: int, start: str | None = None, stop: str | None = None
+    ) -> Iterator[tuple]:
         """The rows of :meth:`TrackingLedger.shipment_timelines` of every shipment without
-        a verdict that :meth:`valid` gives, in shipment id order."""
+        a kept verdict that holds at ``now``, in shipment id order (from id ``start`` on and
+        before id ``stop``, when given)."""
+
+    @abc.abstractmethod
+    def count_to_judge(self, basis: str, now: int) -> int:
+        """How many rows :meth:`shipment_timelines_to_judge` gives."""
+
+    @abc.abstractmethod
+    def shipment_to_judge_at(self, basis: str, now: int, index: int) -> str | None:
+        """The id of the ``index``-th (from 0) shipment to judge, if there is one."""
 
     @abc.abstractmethod
     def keep(self, verdicts: Iterable[KeptVerdict], basis: str) -> int:

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 
 #: Whether the kept verdict of shipment ``s`` holds (parameters: basis, now, now).
 _HOLDS = "v.basis = ? AND v.judged_at <= ? AND (v.valid_until IS NULL OR ? < v.valid_until)"
+#: Whether shipment ``s`` has no kept verdict that holds (the same parameters).
+_TO_JUDGE = (
+    f"NOT EXISTS (SELECT 1 FROM sla_verdicts AS v WHERE v.shipment_id = s.shipment_id AND {_HOLDS})"
+)
 
 
 class SqliteVerdictCache(VerdictCache):
@@ -44,17 +48,38 @@ class SqliteVerdictCache(VerdictCache):
             for shipment_id, listed in rows:
                 yield shipment_id, tuple(loads(listed))
 
-    def shipment_timelines_to_judge(self, basis: str, now: int) -> Iterator[tuple]:
+    def shipment_timelines_to_judge(
+        self, basis: str, now: int, start: str | None = None, stop: str | None = None
+    ) -> Iterator[tuple]:
         self.store.refold_timelines()  # events written earlier in this transaction
+        bounds, parameters = [_TO_JUDGE], [basis, now, now]
+        if start is not None:
+            bounds.append("s.shipment_id >= ?")
+            parameters.append(start)
+        if stop is not None:
+            bounds.append("s.shipment_id < ?")
+            parameters.append(stop)
         # The kept verdicts are looked up before the shipment meets its order and timeline.
         cursor = self.store.connection.execute(
-            SHIPMENT_TIMELINES
-            + " WHERE NOT EXISTS (SELECT 1 FROM sla_verdicts AS v"
-            + f" WHERE v.shipment_id = s.shipment_id AND {_HOLDS}) ORDER BY s.shipment_id",
-            (basis, now, now),
+            SHIPMENT_TIMELINES + f" WHERE {' AND '.join(bounds)} ORDER BY s.shipment_id",
+            parameters,
         )
         while rows := cursor.fetchmany(5000):
             yield from rows
+
+    def count_to_judge(self, basis: str, now: int) -> int:
+        self.store.refold_timelines()
+        return self.store.connection.execute(
+            f"SELECT count(*) FROM shipments AS s WHERE {_TO_JUDGE}", (basis, now, now)
+        ).fetchone()[0]
+
+    def shipment_to_judge_at(self, basis: str, now: int, index: int) -> str | None:
+        row = self.store.connection.execute(
+            f"SELECT s.shipment_id FROM shipments AS s WHERE {_TO_JUDGE} "
+            "ORDER BY s.shipment_id LIMIT 1 OFFSET ?",
+            (basis, now, now, index),
+        ).fetchone()
+        return None if row is None else row[0]
 
     def keep(self, verdicts: Iterable[KeptVerdict], basis: str) -> int:
         dumps = orjson.dumps
