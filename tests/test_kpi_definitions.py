@@ -291,6 +291,14 @@ def test_dimensions_cut_the_kpis_that_have_them(export):
     assert "carrier" not in one(values, "orders")  # orders are not cut by carrier
 
 
+def test_kpis_evaluated_together_give_what_each_gives_alone(export):
+    # The KPIs of one fact table share one query: each must still get its own rows.
+    args = ("--period", "last-month", "--by", "week", "-d", "carrier", "-d", "channel")
+    together = export(*args)
+    for kpi, rows in together.items():
+        assert export(*args, "--kpi", kpi)[kpi] == rows, kpi
+
+
 def test_timestamps_without_an_offset_are_read_in_the_config_timezone(export, opsctl_env):
     orders = opsctl_env / "orders.csv"
     orders.write_text(

@@ -6,10 +6,16 @@ the KPI's ``value``. A group without rows, or whose value is ``NULL`` (no
 delivered parcel to time, say), is *unavailable* with the reason; so is a
 KPI whose inputs, columns or settings are missing. Nothing is ever reported
 as 0 for want of data.
+
+The KPIs of one fact table share one query, which reads the table's rows in
+the window once, with only the columns those KPIs use: a fact table that is a
+view (the orders of a run that builds nothing else over them, the shipments
+over their verdicts) is then computed once per evaluation, and only in part.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -120,48 +126,117 @@ def evaluate(
     zone: ZoneInfo,
     settings: dict[str, Any] | None = None,
 ) -> list[KpiValue]:
-    """Every KPI's values over ``[start, end)``, per ``grain`` bucket and dimension values."""
+    """Every KPI's values over ``[start, end)``, per ``grain`` bucket and dimension values.
+
+    The KPIs that aggregate the same fact table at the same ``at`` column are
+    evaluated together, in one query (:func:`_evaluate_group`): the fact
+    table's rows in the window are read once, with the columns those KPIs
+    use, and each KPI aggregates them its own way. A fact table that is a
+    view (cheap to compute again, but not free) is so computed once per run
+    of this function rather than once per KPI.
+    """
     periods = buckets(start, end, grain, zone)
     facts.prepare(kpis)
-    values: list[KpiValue] = []
-    for kpi in kpis:
+    results: dict[int, list[KpiValue]] = {}
+    groups: dict[tuple[str, str], list[tuple[int, Kpi]]] = {}
+    for index, kpi in enumerate(kpis):
         reason = missing_reason(kpi, facts, settings or {})
         if reason:
-            values += [KpiValue(kpi, period, reason=reason) for period in periods]
-            continue
-        values += _evaluate_one(kpi, facts, periods, grain, dimensions, zone)
-    return values
+            results[index] = [KpiValue(kpi, period, reason=reason) for period in periods]
+        else:
+            groups.setdefault((kpi.facts, kpi.at), []).append((index, kpi))
+    for (name, at), members in groups.items():
+        table = facts.ensure(name)
+        found = _evaluate_group(facts, table, at, [kpi for _, kpi in members], periods, dimensions)
+        for (index, kpi), rows in zip(members, found, strict=True):
+            results[index] = _values(kpi, rows, periods, _cut(kpi, dimensions))
+    return [value for index in range(len(kpis)) for value in results[index]]
 
 
-def _evaluate_one(
-    kpi: Kpi,
-    facts: Facts,
-    periods: list[Period],
-    grain: str | None,
-    dimensions: tuple[str, ...],
-    zone: ZoneInfo,
-) -> list[KpiValue]:
-    table = facts.ensure(kpi.facts)
+def _cut(kpi: Kpi, dimensions: tuple[str, ...]) -> list[str]:
+    """The dimensions ``kpi`` is cut by: those asked for that it has, and its currency."""
     cut = [d for d in dimensions if d in kpi.dimensions]
     if kpi.by_currency:
         cut.append(CURRENCY)
-    label = period_label(kpi.at, periods)
-    keys = [f"coalesce(CAST({d} AS VARCHAR), '(none)') AS {d}" for d in cut]
-    where = f"{kpi.at} >= {_literal(periods[0].start)} AND {kpi.at} < {_literal(periods[-1].end)}"
-    if kpi.where:
-        where += f" AND ({kpi.where})"
+    return cut
+
+
+#: A star (``*``, ``t.*``) or ``COLUMNS(...)`` in a KPI's SQL: it may read any column.
+_ANY_COLUMN = re.compile(r"\*|\bcolumns\s*\(", re.I)
+#: ``count(*)``, whose star reads no column.
+_COUNT_ROWS = re.compile(r"\bcount\s*\(\s*\*\s*\)", re.I)
+
+
+def read_columns(kpis: list[Kpi], available: list[str], cut: set[str]) -> list[str]:
+    """The columns of ``available`` that ``kpis`` (value, where, at) or the ``cut`` may read.
+
+    A column counts as read when its name appears in the KPI's SQL as a word
+    (reading one more column than needed costs little; one fewer would be an
+    error), and every column when the SQL has a star or ``COLUMNS(...)``.
+    """
+    text = " ".join(part for kpi in kpis for part in (kpi.value, kpi.where or "", kpi.at) if part)
+    if _ANY_COLUMN.search(_COUNT_ROWS.sub("", text)):
+        return list(available)
+    words = {word.lower() for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)}
+    return [c for c in available if c.lower() in words or c in cut]
+
+
+def _evaluate_group(
+    facts: Facts,
+    table: str,
+    at: str,
+    kpis: list[Kpi],
+    periods: list[Period],
+    dimensions: tuple[str, ...],
+) -> list[dict[tuple[str, ...], tuple[Any, int]]]:
+    """The values of ``kpis`` (all over ``table``, placed in periods by ``at``) in one query.
+
+    Returns, for each KPI, its value and row count by (period label, *dimension
+    values). The rows of ``table`` in the window are selected once (a
+    materialised CTE with the columns the KPIs read, and the period label,
+    named after ``table`` in each KPI's query so that its SQL reads as it
+    would over the table); each KPI is one branch of a ``UNION ALL BY NAME``
+    with its own value column, so that every KPI's value keeps its own SQL type.
+    """
+    available = [d[0] for d in facts.con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    cuts = [_cut(kpi, dimensions) for kpi in kpis]
+    columns = read_columns(kpis, available, {d for cut in cuts for d in cut})
+    where = f"{at} >= {_literal(periods[0].start)} AND {at} < {_literal(periods[-1].end)}"
+    selected = ", ".join([*(f'"{c}"' for c in columns), f"{period_label(at, periods)} AS __period"])
+    branches = []
+    for index, (kpi, cut) in enumerate(zip(kpis, cuts, strict=True)):
+        keys = [f"coalesce(CAST({d} AS VARCHAR), '(none)') AS {d}" for d in cut]
+        condition = f" WHERE ({kpi.where})" if kpi.where else ""
+        branches.append(
+            f"SELECT {index} AS __kpi, * FROM (SELECT {', '.join(['__period', *keys])}, "
+            f"({kpi.value}) AS __value_{index}, count(*) AS __n "
+            f"FROM __rows AS {table}{condition} GROUP BY ALL)"
+        )
     query = (
-        f"SELECT {', '.join([f'{label} AS period', *keys])}, ({kpi.value}) AS value, "
-        f"count(*) AS n FROM {table} WHERE {where} GROUP BY ALL"
+        f"WITH __rows AS MATERIALIZED (SELECT {selected} FROM {table} WHERE {where}) "
+        + " UNION ALL BY NAME ".join(branches)
     )
-    found: dict[tuple[str, ...], tuple[Any, int]] = {}
-    combos: dict[tuple[str, ...], None] = {}
-    for row in facts.con.execute(query).fetchall():
-        period, *dims, value, n = row
-        if not n:  # an aggregate without GROUP BY keys answers even over no rows
+    cursor = facts.con.execute(query)
+    names = [d[0] for d in cursor.description]
+    found: list[dict[tuple[str, ...], tuple[Any, int]]] = [{} for _ in kpis]
+    for row in cursor.fetchall():
+        record = dict(zip(names, row, strict=True))
+        index = record["__kpi"]
+        if not record["__n"]:  # an aggregate without GROUP BY keys answers even over no rows
             continue
-        found[(period, *dims)] = (value, n)
-        combos[tuple(dims)] = None
+        key = (record["__period"], *(record[d] for d in cuts[index]))
+        found[index][key] = (record[f"__value_{index}"], record["__n"])
+    return found
+
+
+def _values(
+    kpi: Kpi,
+    found: dict[tuple[str, ...], tuple[Any, int]],
+    periods: list[Period],
+    cut: list[str],
+) -> list[KpiValue]:
+    """One value per period and combination of dimension values found (unavailable if none)."""
+    combos = {key[1:]: None for key in found}
     if not combos:  # no rows at all: one unavailable value per period, uncut
         combos[()] = None
     empty = f"no {kpi.population} in this period"

@@ -75,14 +75,21 @@ class FactTable:
     #: A view rather than a table: cheap to compute again, as the shipments over the
     #: verdicts, which the SLA engine may complete later.
     view: bool = False
+    #: A view when one query at most reads it in a run (see :meth:`Facts.prepare`), else
+    #: a table: writing a table of every order's columns costs more than computing the
+    #: few columns that one query reads, but less than computing them several times.
+    view_if_read_once: bool = False
+    #: The fact tables this one is built over.
+    over: tuple[str, ...] = ()
 
 
 class Facts:
     """Builds fact tables on demand over :class:`KpiInputs`.
 
-    ``verdicts(complete)`` is called before building a table that needs SLA
-    verdicts: it computes them (``complete``: every shipment's verdict; else
-    every promise outcome, and the verdicts that need no SLA engine run) and
+    ``verdicts(complete, read_once)`` is called before building a table that
+    needs SLA verdicts: it computes them (``complete``: every shipment's
+    verdict; else every promise outcome, and the verdicts that need no SLA
+    engine run; ``read_once``: one query at most of this run reads them) and
     returns whether verdicts it gave before changed, in which case the tables
     built on them are built again. :meth:`prepare` decides, from the KPIs
     about to be evaluated, whether complete verdicts are needed.
@@ -93,7 +100,7 @@ class Facts:
         self,
         inputs: KpiInputs,
         *,
-        verdicts: Callable[[bool], bool],
+        verdicts: Callable[[bool, bool], bool],
         thresholds: dict[str, str] | None = None,
     ) -> None:
         self.inputs = inputs
@@ -102,6 +109,10 @@ class Facts:
         self._verdicts_done = False
         self._complete_verdicts = False
         self._built: set[str] = set()
+        #: How many queries of this run read each fact table (see :meth:`prepare`).
+        self._readers: dict[str, int] = {}
+        #: What each fact table built is: ``"VIEW"`` or ``"TABLE"``.
+        self._kinds: dict[str, str] = {}
         self.thresholds = thresholds or {}
         #: Whether the orders fact table joins the returns (``returned``,
         #: ``defective_return``): unless :meth:`prepare` found that no KPI reads them.
@@ -124,8 +135,24 @@ class Facts:
 
         The returns are joined to the orders only if one of ``kpis`` reads
         what they give (reading the returns file is otherwise wasted work).
+        The fact tables that ``kpis`` aggregate, and those they are built over,
+        are counted as read once by each query that reads them (those of the
+        KPIs aggregating one table share one query; see
+        :func:`opsctl.kpi.compute.evaluate`), which decides whether a table
+        ``view_if_read_once`` is built as a view.
         """
         kpis = list(kpis)
+        wanted = {kpi.facts for kpi in kpis if kpi.facts in FACT_TABLES}
+        needed, todo = set(), list(wanted)
+        while todo:
+            name = todo.pop()
+            if name not in needed:
+                needed.add(name)
+                todo += FACT_TABLES[name].over
+        self._readers = {
+            name: (name in wanted) + sum(name in FACT_TABLES[other].over for other in needed)
+            for name in needed
+        }
         if any(needs_verdicts(kpi) for kpi in kpis):
             self.complete_verdicts()
         returns = any(reads_returns(kpi) for kpi in kpis)
@@ -141,7 +168,8 @@ class Facts:
             self._sync_verdicts()
 
     def _sync_verdicts(self) -> None:
-        if self._verdicts(self._complete_verdicts):
+        read_once = self._readers.get("shipments", 0) <= 1
+        if self._verdicts(self._complete_verdicts, read_once):
             self._built -= {name for name, table in FACT_TABLES.items() if table.verdicts}
         self._verdicts_done = True
 
@@ -155,8 +183,13 @@ class Facts:
         if name not in self._built:
             for entity in table.needs:
                 self.inputs.table(entity)
-            kind = "VIEW" if table.view else "TABLE"
-            self.con.execute(f"CREATE OR REPLACE TEMP {kind} {name}_fact AS {table.build(self)}")
+            view = table.view or (table.view_if_read_once and self._readers.get(name, 0) <= 1)
+            kind = "VIEW" if view else "TABLE"
+            sql = table.build(self)
+            if self._kinds.get(name, kind) != kind:  # a view cannot replace a table, nor back
+                self.con.execute(f"DROP {self._kinds[name]} {name}_fact")
+            self.con.execute(f"CREATE OR REPLACE TEMP {kind} {name}_fact AS {sql}")
+            self._kinds[name] = kind
             self._built.add(name)
         return f"{name}_fact"
 
@@ -408,12 +441,24 @@ def _checkout_sessions(facts: Facts) -> str:
 FACT_TABLES: dict[str, FactTable] = {
     table.name: table
     for table in (
-        FactTable("orders", ("orders",), _orders),
-        FactTable("order_values", ("orders", "order_lines"), _order_values),
+        FactTable("orders", ("orders",), _orders, view_if_read_once=True),
+        FactTable("order_values", ("orders", "order_lines"), _order_values, over=("orders",)),
         FactTable("shipments", ("shipments",), _shipments, verdicts=True, view=True),
-        FactTable("deliveries", ("orders", "shipments"), _deliveries, verdicts=True),
-        FactTable("tracking_updates", ("shipments",), _tracking_updates, verdicts=True),
-        FactTable("lines", ("orders", "order_lines"), _lines),
+        FactTable(
+            "deliveries",
+            ("orders", "shipments"),
+            _deliveries,
+            verdicts=True,
+            over=("orders", "shipments"),
+        ),
+        FactTable(
+            "tracking_updates",
+            ("shipments",),
+            _tracking_updates,
+            verdicts=True,
+            over=("shipments",),
+        ),
+        FactTable("lines", ("orders", "order_lines"), _lines, over=("orders",)),
         FactTable("returns", ("returns",), _returns),
         FactTable("reviews", ("reviews",), _reviews),
         FactTable(
@@ -421,6 +466,7 @@ FACT_TABLES: dict[str, FactTable] = {
             ("reviews", "orders", "shipments"),
             _reviewed_deliveries,
             verdicts=True,
+            over=("reviews", "deliveries"),
         ),
         FactTable("checkout_sessions", ("checkout_events",), _checkout_sessions),
     )

@@ -68,8 +68,11 @@ class KpiRun:
             self.facts.complete_verdicts()
         return self._verdict_run
 
-    def _compute_verdicts(self, complete: bool) -> bool:
-        """Compute the verdicts (``complete``: every one); whether earlier ones changed."""
+    def _compute_verdicts(self, complete: bool, read_once: bool = False) -> bool:
+        """Compute the verdicts (``complete``: every one); whether earlier ones changed.
+
+        ``read_once``: one query at most reads them (see :func:`compute_verdicts`'s ``view``).
+        """
         from opsctl.sla.facts import facts_builder_for
         from opsctl.sla.thresholds import policy_from_config
 
@@ -88,6 +91,7 @@ class KpiRun:
                 now=self.now,
                 default_timezone=self.dataset.timezone,
                 complete=complete,
+                view=read_once,
             )
             return False
         complete_verdicts(

@@ -38,6 +38,7 @@ import csv
 import math
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -183,12 +184,21 @@ class VerdictRun:
     #: The verdicts of the parcels the SLA engine assessed one by one (not settled
     #: deliveries): the ones still on the way, where the breaches to act on are.
     assessed: list[ShipmentVerdict] = field(default_factory=list)
-    settled: int = 0
+    #: Counts the settled deliveries (a query, run when :attr:`settled` is first read).
+    count_settled: Callable[[], int] = lambda: 0
     #: Whether every shipment has its verdict; else only its promise outcome is sure
     #: (``promise_kept``), and the verdicts of parcels on the way are still ``NULL``.
     complete: bool = False
     #: Whether the ``timelines`` table has every column the SLA engine needs.
     full_timelines: bool = False
+    _settled: int | None = field(default=None, init=False, repr=False)
+
+    @property
+    def settled(self) -> int:
+        """How many shipments are settled deliveries, judged in SQL alone."""
+        if self._settled is None:
+            self._settled = self.count_settled()
+        return self._settled
 
 
 #: Whether a promise is a day (``"2026-10-09"``: the end of that day in the destination's
@@ -207,6 +217,7 @@ def compute_verdicts(
     now: datetime,
     default_timezone: str,
     complete: bool = True,
+    view: bool = False,
 ) -> VerdictRun:
     """Create ``shipment_timelines`` and the ``shipment_verdicts`` view over it.
 
@@ -225,14 +236,20 @@ def compute_verdicts(
     status is that failed attempt or an exception; broken once the deadline
     has passed; else undecided (and never decided for a parcel the carrier
     cancelled). ``tests/test_kpi_verdicts.py`` checks it against the engine.
+
+    With ``view`` (for a run whose one query reads the verdicts, and without
+    ``complete``), ``shipment_timelines`` is a view rather than a table: that
+    query computes the columns it reads and no others, rather than a table of
+    them all being written first.
     """
     con = inputs.con
     inputs.table("shipments")
     has_orders = inputs.has("orders")
     if has_orders:
         inputs.table("orders")
-    fold_events(inputs, full=complete)
-    zones = _zones(inputs, has_orders, default_timezone)
+    zones = _zones_while(
+        inputs, has_orders, default_timezone, lambda: fold_events(inputs, full=complete)
+    )
     _deadlines(inputs, has_orders, zones)
     key = " AND ".join(
         f"z.{column} IS NOT DISTINCT FROM {expression}"
@@ -241,7 +258,8 @@ def compute_verdicts(
     day_promise = DAY_PROMISE.format(p="j.promise")
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE shipment_timelines AS
+        CREATE OR REPLACE TEMP {"VIEW" if view and not complete else "TABLE"}
+        shipment_timelines AS
         SELECT *,
             CASE WHEN settled THEN
                 CASE WHEN reached <= deadline THEN 'delivered_on_time' ELSE 'delivered_late' END
@@ -282,7 +300,9 @@ def compute_verdicts(
         """
     )
     run = VerdictRun(
-        settled=con.execute("SELECT count(*) FROM shipment_timelines WHERE settled").fetchone()[0],
+        count_settled=lambda: con.execute(
+            "SELECT count(*) FROM shipment_timelines WHERE settled"
+        ).fetchone()[0],
         full_timelines=complete or not inputs.has("tracking_events"),
     )
     where = "NOT settled" if complete else ENGINE_FOR_PROMISE
@@ -331,14 +351,24 @@ def _assess(inputs, run: VerdictRun, builder, policy, now: datetime, where: str)
 
 
 def _destinations(has_orders: bool) -> str:
-    """Each shipment's destination: its order's country and coordinates (a relation)."""
-    if not has_orders:
-        return """SELECT false AS has_order, ship_to_country AS destination,
+    """Every destination a shipment may have: its order's country and coordinates (a relation).
+
+    A shipment with an order goes to the order's ``ship_to_country`` (which
+    the contract requires) at its coordinates; one without an order to its own
+    ``ship_to_country``. Rather than join a million shipments to their orders
+    to find the destinations they have, this lists those of every order and of
+    every shipment as if it had no order: a few destinations too many (orders
+    not shipped yet) cost a zone look-up each, and the join with the
+    shipments finds the right one.
+    """
+    shipments = """SELECT false AS has_order, ship_to_country AS destination,
             NULL::DOUBLE AS ship_to_latitude, NULL::DOUBLE AS ship_to_longitude FROM shipments"""
-    return """SELECT o.order_id IS NOT NULL AS has_order,
-            coalesce(o.ship_to_country, s.ship_to_country) AS destination,
-            o.ship_to_latitude, o.ship_to_longitude
-        FROM shipments s LEFT JOIN orders o USING (order_id)"""
+    if not has_orders:
+        return shipments
+    return f"""SELECT true AS has_order, ship_to_country AS destination,
+            ship_to_latitude, ship_to_longitude
+        FROM orders
+        UNION ALL {shipments}"""
 
 
 def _joined(has_orders: bool) -> str:
@@ -385,34 +415,61 @@ def _zone_key(t: str) -> dict[str, str]:
     }
 
 
-def _zones(inputs: KpiInputs, has_orders: bool, default_timezone: str) -> list[str]:
-    """The ``zones`` table: each destination's timezone, as the SLA facts builder finds it.
+def _zones_while(
+    inputs: KpiInputs, has_orders: bool, default_timezone: str, work: Callable[[], None]
+) -> list[str]:
+    """The ``zones`` table, found while ``work()`` runs; returns the zones found.
 
-    Returns the zones found.
+    Each destination's timezone is the one the SLA facts builder finds.
+    ``work`` runs DuckDB queries (the fold of the tracking events), which
+    leave Python's interpreter free: the look-ups (tens of thousands of
+    rounded coordinates) take a thread of their own meanwhile, rather than
+    time after.
+    """
+    keys = _zone_keys(inputs, has_orders)
+    with (
+        tempfile.TemporaryDirectory(prefix="opsctl-kpi-") as folder,
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
+        path = Path(folder) / "zones.csv"
+        found = pool.submit(_write_zones, keys, default_timezone, path)
+        work()
+        zones = found.result()
+        read_rows(inputs.con, "zones", ZONE_COLUMNS, path)
+    return zones
+
+
+def _zone_keys(inputs: KpiInputs, has_orders: bool) -> list[tuple]:
+    """The distinct destinations: ``(has_order, destination, latitude, longitude)``."""
+    selected = ", ".join(f"{e} AS {c}" for c, e in _zone_key("j").items())
+    return inputs.con.execute(
+        f"SELECT DISTINCT {selected} FROM ({_destinations(has_orders)}) j"
+    ).fetchall()
+
+
+#: The columns of the ``zones`` table.
+ZONE_COLUMNS = {
+    "has_order": "BOOLEAN",
+    "destination": "VARCHAR",
+    "latitude": "DOUBLE",
+    "longitude": "DOUBLE",
+    "zone": "VARCHAR",
+}
+
+
+def _write_zones(keys: list[tuple], default_timezone: str, path: Path) -> list[str]:
+    """Write each destination of ``keys`` with its timezone to ``path``; the zones found.
+
+    Pure Python (no DuckDB), so that it can run while DuckDB works.
     """
     from opsctl.geo import timezone_for
 
-    selected = ", ".join(f"{e} AS {c}" for c, e in _zone_key("j").items())
-    keys = inputs.con.execute(
-        f"SELECT DISTINCT {selected} FROM ({_destinations(has_orders)}) j"
-    ).fetchall()
     rows = []
     for has_order, destination, lat, lon in keys:
         zone = timezone_for(destination, lat, lon) if has_order else None
         zone = zone or (timezone_for(destination) if destination else None) or default_timezone
         rows.append((has_order, destination, lat, lon, zone))
-    load_rows(
-        inputs.con,
-        "zones",
-        {
-            "has_order": "BOOLEAN",
-            "destination": "VARCHAR",
-            "latitude": "DOUBLE",
-            "longitude": "DOUBLE",
-            "zone": "VARCHAR",
-        },
-        rows,
-    )
+    write_rows(path, rows)
     return sorted({row[-1] for row in rows})
 
 
@@ -634,17 +691,27 @@ def load_rows(
     """
     with tempfile.TemporaryDirectory(prefix="opsctl-kpi-") as folder:
         path = Path(folder) / f"{table}.csv"
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            for row in rows:  # text as it is, the rest through _cell
-                writer.writerow([value if type(value) is str else _cell(value) for value in row])
-        struct = "{" + ", ".join(f"{sql_text(n)}: {sql_text(t)}" for n, t in columns.items()) + "}"
-        command = f"INSERT INTO {table}" if append else f"CREATE OR REPLACE TEMP TABLE {table} AS"
-        con.execute(
-            f"{command} SELECT * FROM read_csv("
-            f"{sql_text(str(path))}, header = false, columns = {struct}, auto_detect = false, "
-            "nullstr = '\\N', quote = '\"', escape = '\"', delim = ',')"
-        )
+        write_rows(path, rows)
+        read_rows(con, table, columns, path, append=append)
+
+
+def write_rows(path: Path, rows: Iterable[Sequence[Any]]) -> None:
+    """Write ``rows`` as the CSV file that :func:`read_rows` reads."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        for row in rows:  # text as it is, the rest through _cell
+            writer.writerow([value if type(value) is str else _cell(value) for value in row])
+
+
+def read_rows(con, table: str, columns: dict[str, str], path: Path, *, append: bool = False):
+    """Create ``table`` with ``columns`` from the CSV file of :func:`write_rows` (or add to it)."""
+    struct = "{" + ", ".join(f"{sql_text(n)}: {sql_text(t)}" for n, t in columns.items()) + "}"
+    command = f"INSERT INTO {table}" if append else f"CREATE OR REPLACE TEMP TABLE {table} AS"
+    con.execute(
+        f"{command} SELECT * FROM read_csv("
+        f"{sql_text(str(path))}, header = false, columns = {struct}, auto_detect = false, "
+        "nullstr = '\\N', quote = '\"', escape = '\"', delim = ',')"
+    )
 
 
 def _cell(value: Any) -> str:
