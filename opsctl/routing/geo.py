@@ -20,13 +20,27 @@ EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG)
 Coordinates = tuple[float, float]
 
 
+#: A point ready for :func:`prepared_km`: latitude and longitude in radians, cos(latitude).
+Prepared = tuple[float, float, float]
+
+
 def great_circle_km(a: Coordinates, b: Coordinates) -> float:
     """The great-circle distance in km between two (latitude, longitude) points (haversine)."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
+    return prepared_km(prepare(a), prepare(b))
+
+
+def prepare(point: Coordinates) -> Prepared:
+    """``point`` with what :func:`prepared_km` reads of it worked out once."""
+    latitude, longitude = math.radians(point[0]), math.radians(point[1])
+    return latitude, longitude, math.cos(latitude)
+
+
+def prepared_km(a: Prepared, b: Prepared) -> float:
+    """:func:`great_circle_km` of two :func:`prepare`-d points (the very same float): a
+    location's point is prepared once for every order's."""
+    lat1, lon1, cos1 = a
+    lat2, lon2, cos2 = b
+    h = math.sin((lat2 - lat1) / 2) ** 2 + cos1 * cos2 * math.sin((lon2 - lon1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 

@@ -61,6 +61,9 @@ class Request:
     clocks: dict[str, tuple[date, bool]] | None = None
     #: Memo of the planner: location id -> great-circle km (None: unknown).
     distances: dict[str, float | None] | None = None
+    #: Memo of the planner: lane -> price of the order's :attr:`weight` (its currency's,
+    #: the routing currency's).
+    prices: dict[Lane, tuple[Decimal, Decimal]] | None = None
 
     @property
     def order_id(self) -> str:

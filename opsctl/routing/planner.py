@@ -11,13 +11,14 @@ broken by :func:`~opsctl.routing.strategies.tie_break`.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from itertools import combinations
 from operator import ge
 from typing import Any
 
+from opsctl.routing.geo import Prepared, prepare, prepared_km
 from opsctl.routing.model import Item, Lane, Plan, Request, Shipment, Site
 from opsctl.routing.network import Network
 from opsctl.routing.resources import Resources
@@ -82,6 +83,23 @@ def lane_refusal(lane: Lane, weight: Decimal, rule: BoundRule) -> str | None:
     return None
 
 
+def _held(wanted: Sequence[tuple[dict | None, dict | None, int]], site_id: str) -> bool:
+    """Whether ``site_id`` held every unit wanted (``initial`` of :meth:`Planner.choose`'s
+    ``wanted``) at the start of the run."""
+    for _, held, quantity in wanted:
+        if held is None or held.get(site_id, 0) < quantity:
+            return False
+    return True
+
+
+def _taken(wanted: Sequence[tuple[dict | None, dict | None, int]], site_id: str) -> bool:
+    """Whether ``site_id`` held every unit wanted at the start but no longer does."""
+    for by_location, _, quantity in wanted:
+        if by_location is None or by_location.get(site_id, 0) < quantity:
+            return _held(wanted, site_id)
+    return False
+
+
 def _better(key: tuple[Any, ...], plan: Plan, best_key: tuple[Any, ...] | None, best: Plan | None):
     if best is None or best_key is None or key < best_key:
         return True
@@ -98,6 +116,16 @@ Departure = tuple[Lane, date, date, dict[date, tuple[date, date]]]
 Option = tuple[Site, float | None, tuple[Departure, ...], date]
 #: A site's departures for one clock, and the earliest of their deliveries.
 Table = tuple[tuple[Departure, ...], date]
+#: See :meth:`Planner._context`.
+_Context = tuple[
+    int,
+    Sequence[SiteChoice],
+    Sequence[SiteChoice],
+    dict[str, dict[tuple, Table]],
+    "dict[str, Decimal | None] | None",
+    "dict[str, Any] | None",
+    bool,
+]
 
 
 class Planner:
@@ -124,6 +152,14 @@ class Planner:
         self._later: dict[tuple[Site, Lane], dict[date, tuple[date, date]]] = {}
         self._uses_distance: dict[BoundRule, bool] = {}
         self._kinds: dict[BoundRule, int] = {}
+        #: site id -> its coordinates prepared for distances
+        self._points: dict[str, Prepared] = {}
+        #: (rule, destination country) -> site id -> least price of its lanes (see _floors)
+        self._floor_memo: dict[tuple[BoundRule, str], dict[str, Decimal | None]] = {}
+        #: (rule, destination country) -> site id -> its bound (see _bounds)
+        self._bound_memo: dict[tuple[BoundRule, str], dict[str, Any]] = {}
+        #: (rule, channel, destination country) -> what choose reads (see _context)
+        self._contexts: dict[tuple[BoundRule, str, str], _Context] = {}
 
     # -- sites -------------------------------------------------------------------------------
 
@@ -179,11 +215,22 @@ class Planner:
         known = request.distances
         if known is None:
             known = request.distances = {}
+        destination = None
         for site in sites:
-            if site.location_id in known:
-                distance = known[site.location_id]
+            site_id = site.location_id
+            if site_id in known:
+                distance = known[site_id]
             else:
-                distance = known[site.location_id] = self.network.distance_km(site, request)
+                # Network.distance_km, with both points prepared once
+                distance = None
+                if site.coordinates is not None and request.destination is not None:
+                    if destination is None:
+                        destination = prepare(request.destination)
+                    origin = self._points.get(site_id)
+                    if origin is None:
+                        origin = self._points[site_id] = prepare(site.coordinates)
+                    distance = prepared_km(origin, destination)
+                known[site_id] = distance
             if limit is None or (distance is not None and distance <= limit):
                 choices.append((site, distance))
         return choices
@@ -202,9 +249,11 @@ class Planner:
         clock = clocks.get(site_id)
         if clock is None:
             clock = clocks[site_id] = self.network.clock(site, request.start)
-        by_clock = self._tables(rule, request.order.ship_to_country).setdefault(site_id, {})
-        table = by_clock.get(clock)
+        by_site = self._departures.get((rule, request.order.ship_to_country))
+        by_clock = by_site.get(site_id) if by_site is not None else None
+        table = by_clock.get(clock) if by_clock is not None else None
         if table is None:
+            by_clock = self._tables(rule, request.order.ship_to_country).setdefault(site_id, {})
             network = self.network
             departures = []
             for lane in self.lanes(rule, site, request):
@@ -375,16 +424,25 @@ class Planner:
 
         ``accept=ON_TIME`` considers only plans that keep the promise; ``only``
         limits the plans to those locations.
+
+        The best is the least plan by the strategy's key, then :func:`tie_break`: a
+        total order, so for the built-in strategies the sites are visited least bound
+        first (:meth:`_bounds`: the least key a plan from there can have) and once a
+        site's bound ranks after the best so far, it and the sites after it are
+        skipped without working out their dates, capacity or prices. A plugin's
+        strategy sees every site, in network order.
         """
         resources = self.resources
         free, initial, load = resources.free, resources.initial, resources.load
-        key_of = rule.strategy.key
-        kind = self._kind(rule)
+        order = request.order
+        context = self._contexts.get((rule, order.channel, order.ship_to_country))
+        if context is None:
+            context = self._context(request, rule)
+        kind, choices, ordered, tables, floors, bounds, distances = context
         on_time_only = accept == ON_TIME or rule.rule.require_on_time
-        best: Plan | None = None
-        best_key: tuple[Any, ...] | None = None
         blocked = False
-        choices = self._served_sites(request, rule)
+        if distances:  # the context has the sites alone
+            choices = self._with_distances(request, rule, choices)
         if only is not None:
             choices = [choice for choice in choices if choice[0].location_id in only]
         items, weight, promise = request.items, request.weight, request.promise
@@ -393,19 +451,47 @@ class Planner:
         wanted = []
         for sku, quantity in request.units:
             wanted.append((free.get(sku), initial.get(sku), quantity))
-        prices = self._prices(weight)
+        prices = request.prices
+        if prices is None:  # weights are Decimals, slow to hash: looked up once per order
+            prices = request.prices = self._prices(weight)
         departures_of = self.departures
         clocks = request.clocks
         if clocks is None:
             clocks = request.clocks = {}
-        tables = self._tables(rule, request.order.ship_to_country)
         start = request.start
-        # One probe shipment and plan are refilled for every lane, and copied only when
-        # they rank best so far: the planner ranks millions of options in a large batch.
-        probe = Shipment(None, None, items, weight, None, None, None, None, None, None, None)  # type: ignore[arg-type]
-        probe_plan = Plan((probe,), None, None, None)  # type: ignore[arg-type]
-        for site, distance in choices:
+        visits = choices
+        if bounds is None or weight < 0:
+            floors = bounds = None
+        elif only is None and not distances:
+            visits = ordered
+        else:
+            visits = self._visits(kind, choices, bounds)
+        key_of = rule.strategy.key
+        probe = probe_plan = None
+        if not kind:  # a plugin's key reads a plan: one probe is refilled for every lane
+            probe = Shipment(None, None, items, weight, None, None, None, None, None, None, None)  # type: ignore[arg-type]
+            probe_plan = Plan((probe,), None, None, None)  # type: ignore[arg-type]
+        # The best so far, kept in locals: the plan is built once, at the end.
+        best_key: tuple[Any, ...] | None = None
+        best_tie: tuple[Any, ...] | None = None
+        b_site = b_lane = b_earliest = b_day = b_delivery = b_cost = b_value = None
+        b_distance = b_on_time = None
+        sites = iter(visits)
+        for site, distance in sites:
             site_id = site.location_id
+            if bounds is not None and best_key is not None:
+                bound = bounds[site_id]
+                if bound is not None:
+                    if kind == _NEAREST:  # bounds holds the floor: the distance is the order's
+                        bound = (False, 1, _FAR if distance is None else 0.0 + distance, bound)
+                    if best_key < bound:
+                        # Nothing here can beat the best, nor at the sites after it (visited
+                        # in bound order): only whether their stock was taken counts.
+                        if not blocked:
+                            blocked = _taken(wanted, site_id) or any(
+                                _taken(wanted, other.location_id) for other, _ in sites
+                            )
+                        break
             fits = True
             for by_location, _, quantity in wanted:
                 if by_location is None or by_location.get(site_id, 0) < quantity:
@@ -413,10 +499,7 @@ class Planner:
                     break
             if not fits:
                 if not blocked:
-                    blocked = all(
-                        held is not None and held.get(site_id, 0) >= quantity
-                        for _, held, quantity in wanted
-                    )
+                    blocked = _held(wanted, site_id)
                 continue
             capacity = site.capacity
             by_day = None
@@ -434,6 +517,8 @@ class Planner:
             table = by_clock.get(clock) if by_clock is not None else None
             if table is None:
                 table = departures_of(request, rule, site)
+            if late_cut is not None and table[1] > late_cut:
+                continue  # every lane is late already
             for lane, earliest, delivery, later in table[0]:
                 limit = lane.max_weight_kg
                 if limit is not None and weight > limit:
@@ -461,54 +546,255 @@ class Planner:
                 elif kind:  # nearest, priority
                     key = (late, 1, term, value)
                 else:
-                    probe.site, probe.distance_km, probe.lane = site, distance, lane
-                    probe.earliest_ship_date, probe.ship_date = earliest, day
-                    probe.delivery, probe.cost, probe.cost_value = delivery, cost, value
-                    probe.on_time = on_time
-                    probe_plan.on_time, probe_plan.cost = on_time, value
-                    probe_plan.delivery = delivery
+                    probe.site, probe.distance_km, probe.lane = site, distance, lane  # type: ignore[union-attr]
+                    probe.earliest_ship_date, probe.ship_date = earliest, day  # type: ignore[union-attr]
+                    probe.delivery, probe.cost, probe.cost_value = delivery, cost, value  # type: ignore[union-attr]
+                    probe.on_time = on_time  # type: ignore[union-attr]
+                    probe_plan.on_time, probe_plan.cost = on_time, value  # type: ignore[union-attr]
+                    probe_plan.delivery = delivery  # type: ignore[union-attr]
                     key = key_of(probe_plan, request, rule)
+                tie = None
                 if best_key is not None and not key < best_key:
                     if key != best_key:
                         continue
-                    probe.site, probe.distance_km, probe.lane = site, distance, lane
-                    probe.earliest_ship_date, probe.ship_date = earliest, day
-                    probe.delivery, probe.cost, probe.cost_value = delivery, cost, value
-                    probe.on_time = on_time
-                    probe_plan.on_time, probe_plan.cost = on_time, value
-                    probe_plan.delivery = delivery
-                    if not tie_break(probe_plan) < tie_break(best):  # type: ignore[arg-type]
+                    # tie_break of a one-shipment plan, less its constant shipment count
+                    tie = (value, delivery, site.priority, site_id, lane.carrier, lane.name, day)
+                    if best_tie is None:
+                        best_tie = (
+                            b_value,
+                            b_delivery,
+                            b_site.priority,  # type: ignore[attr-defined]
+                            b_site.location_id,  # type: ignore[attr-defined]
+                            b_lane.carrier,  # type: ignore[attr-defined]
+                            b_lane.name,  # type: ignore[attr-defined]
+                            b_day,
+                        )
+                    if not tie < best_tie:
                         continue
-                shipment = Shipment(
-                    site,
-                    lane,
-                    items,
-                    weight,
-                    earliest,
-                    day,
-                    delivery,
-                    cost,
-                    value,
-                    on_time,
-                    distance,
-                )
-                best, best_key = Plan((shipment,), on_time, value, delivery), key
+                best_key, best_tie = key, tie
+                b_site, b_distance, b_lane, b_earliest, b_day = site, distance, lane, earliest, day
+                b_delivery, b_cost, b_value, b_on_time = delivery, cost, value, on_time
+        best: Plan | None = None
+        if best_key is not None:
+            shipment = Shipment(
+                b_site,  # type: ignore[arg-type]
+                b_lane,  # type: ignore[arg-type]
+                items,
+                weight,
+                b_earliest,  # type: ignore[arg-type]
+                b_day,  # type: ignore[arg-type]
+                b_delivery,  # type: ignore[arg-type]
+                b_cost,  # type: ignore[arg-type]
+                b_value,  # type: ignore[arg-type]
+                b_on_time,
+                b_distance,
+            )
+            best = Plan((shipment,), b_on_time, b_value, b_delivery)  # type: ignore[arg-type]
         if rule.rule.split and (best is None or best.on_time is False):
             need_on_time = on_time_only or best is not None
-            # only sites with some unit the order wants can take part in a split (the others
-            # would ship nothing): their departures are not worked out
-            options = []
-            for site, distance in choices:
-                site_id = site.location_id
-                for by_location, _, _ in wanted:
-                    if by_location is not None and by_location.get(site_id, 0) > 0:
-                        options.append((site, distance, *departures_of(request, rule, site)))
-                        break
-            for plan in self.split_plans(request, rule, options, need_on_time):
-                key = key_of(plan, request, rule)
-                if _better(key, plan, best_key, best):
-                    best, best_key = plan, key
+            current = [best_key]
+            beats = None if bounds is None else self._beats(kind, floors, current)
+            options: list[Option] = []
+            if beats is None or beats(2, None):  # (no split at all can beat a best single)
+                options = self._split_options(request, rule, choices, wanted, need_on_time)
+            if options:
+                if beats is not None and any(
+                    line.weight_kg is not None and line.weight_kg < 0 for line in request.lines
+                ):  # a parcel could weigh less than nothing, and cost less than its floor
+                    beats = self._beats(kind, None, current)
+                for plan in self.split_plans(request, rule, options, need_on_time, beats):
+                    key = key_of(plan, request, rule)
+                    if _better(key, plan, best_key, best):
+                        best, best_key = plan, key
+                        current[0] = key
         return best, blocked
+
+    @staticmethod
+    def _beats(
+        kind: int, floors: dict[str, Decimal | None] | None, current: list
+    ) -> Callable[[int, Sequence[Option] | None], bool]:
+        """``beats(count, group)`` for :meth:`split_plans`: whether a split of ``count``
+        shipments (from the sites of ``group``, or any sites when None) could rank before
+        ``current[0]``, the best key so far, under a built-in strategy, by a lower bound
+        of its key.
+
+        Each shipment costs at least its site's floor (:meth:`_floors`; not counted
+        with ``floors=None``); ``nearest``, ``priority`` and ``fewest-shipments`` rank
+        fewer shipments first, so a split of more shipments than the best can never
+        beat it.
+        """
+
+        def beats(count: int, group: Sequence[Option] | None) -> bool:
+            best = current[0]
+            if best is None:
+                return True
+            least = None
+            if group is not None and floors is not None:
+                least = Decimal(0)
+                for option in group:
+                    floor = floors[option[0].location_id]
+                    if floor is None:
+                        least = None
+                        break
+                    least += floor
+            if kind == _CHEAPEST:
+                bound: tuple[Any, ...] = (0,) if least is None else (0, least)
+            elif kind == _FEWEST:
+                bound = (count, False) if least is None else (count, False, least)
+            else:  # nearest, priority: (late, shipments, ...)
+                bound = (False, count)
+            return not best < bound
+
+        return beats
+
+    def _context(self, request: Request, rule: BoundRule) -> _Context:
+        """What :meth:`choose` reads of ``rule`` for the order's channel and country,
+        worked out once for all such orders: (strategy kind, the served sites (with no
+        distance, or the sites alone when distances matter), those in visiting order, the
+        departure tables by site, the floors and bounds of the sites (None for a plugin's
+        strategy), whether distances matter)."""
+        order = request.order
+        kind = self._kind(rule)
+        distances = self._distance_matters(rule)
+        served: Sequence[Any] = self._served_sites(request, rule)
+        if distances:  # the served sites alone: choose adds each order's distances
+            served = self._served[(rule, order.channel, order.ship_to_country)]
+        floors = bounds = None
+        ordered: Sequence[SiteChoice] = served
+        if kind:
+            floors = self._floors(rule, request)
+            bounds = self._bounds(kind, rule, request, floors)
+            if not distances:
+                ordered = self._visits(kind, served, bounds)
+        tables = self._tables(rule, order.ship_to_country)
+        found = (kind, served, ordered, tables, floors, bounds, distances)
+        self._contexts[(rule, order.channel, order.ship_to_country)] = found
+        return found
+
+    def _split_options(
+        self,
+        request: Request,
+        rule: BoundRule,
+        choices: Sequence[SiteChoice],
+        wanted: Sequence[tuple[dict | None, dict | None, int]],
+        on_time_only: bool,
+    ) -> list[Option]:
+        """The sites (in network order) :meth:`split_plans` can use for ``request``, or none
+        when a split is plainly impossible: fewer than two units, fewer than two sites that
+        hold some unit the order wants (and, with ``on_time_only``, can deliver by its
+        promise), or not enough units of a SKU at all of them together. Only the departures
+        of sites that hold some unit are worked out, and only when the units are there."""
+        parcels = 0  # at most: a line's units can go to as many shipments as it has units
+        for _, _, quantity in request.items:
+            if quantity:
+                parcels += quantity if quantity > 0 else 1
+                if parcels >= 2:
+                    break
+        else:
+            return []
+        holding = []
+        for choice in choices:
+            site_id = choice[0].location_id
+            for by_location, _, _ in wanted:
+                if by_location is not None and by_location.get(site_id, 0) > 0:
+                    holding.append(choice)
+                    break
+        if len(holding) < 2:
+            return []
+        for by_location, _, quantity in wanted:  # split_plans' test, before any departure
+            units = 0
+            if by_location is not None:
+                for site, _ in holding:
+                    held = by_location.get(site.location_id, 0)
+                    if held > 0:
+                        units += held
+            if units < quantity:
+                return []
+        promise = request.promise if on_time_only else None
+        tables = self._tables(rule, request.order.ship_to_country)
+        clocks = request.clocks or {}
+        options = []
+        for site, distance in holding:
+            # departures(), reading the tables choose has worked out when it can
+            by_clock = tables.get(site.location_id)
+            clock = clocks.get(site.location_id)
+            table = by_clock.get(clock) if by_clock is not None and clock is not None else None
+            departures, fastest = table or self.departures(request, rule, site)
+            if promise is None or fastest <= promise:
+                options.append((site, distance, departures, fastest))
+        return options if len(options) >= 2 else []
+
+    def _floors(self, rule: BoundRule, request: Request) -> dict[str, Decimal | None]:
+        """Site id -> the least price (in the routing currency) any lane the rule allows
+        from it to the order's country can have for any weight, or None when the lanes'
+        rates do not bound it (a negative per-kg cost or exchange rate)."""
+        country = request.order.ship_to_country
+        key = (rule, country)
+        found = self._floor_memo.get(key)
+        if found is None:
+            found = self._floor_memo[key] = {}
+            for site in rule.sites:
+                floor: Decimal | None = None
+                for lane in self.lanes(rule, site, request):
+                    if lane.cost_per_kg < 0 or lane.rate <= 0:
+                        floor = None
+                        break
+                    # the price only grows with weight: it is at least the base cost's
+                    price = self._price(lane, Decimal(0))[1]
+                    floor = price if floor is None or price < floor else floor
+                found[site.location_id] = floor
+        return found
+
+    def _bounds(
+        self, kind: int, rule: BoundRule, request: Request, floors: dict[str, Decimal | None]
+    ) -> dict[str, Any]:
+        """Site id -> the least key a built-in strategy can give a one-shipment plan from
+        it (on time, costing its floor, as ranked as the site is), or None when its lanes
+        have no floor. For ``nearest`` the key reads the order's distance: the floor
+        stands in for it, and :meth:`choose` builds ``(False, 1, distance, floor)``."""
+        key = (rule, request.order.ship_to_country)
+        found = self._bound_memo.get(key)
+        if found is None:
+            found = self._bound_memo[key] = {}
+            for site in rule.sites:
+                floor = floors[site.location_id]
+                bound: Any = floor
+                if floor is not None:
+                    if kind == _CHEAPEST:
+                        bound = (0, floor)
+                    elif kind == _FEWEST:
+                        bound = (1, False, floor)
+                    elif kind == _PRIORITY:
+                        bound = (False, 1, (rule.priority_rank(site),), floor)
+                found[site.location_id] = bound
+        return found
+
+    def _visits(
+        self,
+        kind: int,
+        choices: Sequence[SiteChoice],
+        bounds: dict[str, Any],
+    ) -> Sequence[SiteChoice]:
+        """``choices`` in the order :meth:`choose` visits them: sites without a bound first,
+        then least bound first (nearest first for ``nearest``), so that the first sites
+        give a good best early, and once a site's bound ranks after the best so far so do
+        those of all the sites after it. Any order gives the same plan: the strategy's key
+        then :func:`tie_break` order plans totally."""
+        if len(choices) < 2:
+            return choices
+        if kind == _NEAREST:  # the distances differ by order
+
+            def nearness(choice: SiteChoice) -> tuple[Any, ...]:
+                floor, distance = bounds[choice[0].location_id], choice[1]
+                return (0,) if floor is None else (1, _FAR if distance is None else distance, floor)
+
+            return sorted(choices, key=nearness)
+
+        def rank(choice: SiteChoice) -> tuple[Any, ...]:
+            bound = bounds[choice[0].location_id]
+            return (0,) if bound is None else (1, bound)
+
+        return sorted(choices, key=rank)
 
     def best(self, request: Request, rule: BoundRule, accept: str | None = None) -> Plan | None:
         """The best plan for ``request`` under ``rule`` (see :meth:`choose`)."""
@@ -517,7 +803,12 @@ class Planner:
     # -- splitting ---------------------------------------------------------------------------
 
     def split_plans(
-        self, request: Request, rule: BoundRule, options: Sequence[Option], on_time_only: bool
+        self,
+        request: Request,
+        rule: BoundRule,
+        options: Sequence[Option],
+        on_time_only: bool,
+        beats: Callable[[int, Sequence[Option] | None], bool] | None = None,
     ) -> Iterator[Plan]:
         """Plans of 2 to ``max_shipments`` shipments from different sites.
 
@@ -526,6 +817,11 @@ class Planner:
         has it all, else is shared out in that order; each shipment then
         takes its best lane. Sets where a site would ship nothing are left
         to the smaller sets.
+
+        ``beats(count, sites)``, when given, says whether a plan of ``count``
+        shipments from those sites (any, with None) could still rank before the
+        best the caller has: the sets it rules out are not tried (read afresh
+        before each, as the caller's best improves while it consumes the plans).
         """
         free = self.resources.free
         wanted = request.units
@@ -564,11 +860,15 @@ class Planner:
         ]
         quantities = [quantity for _, quantity in wanted]
         for count in range(2, most + 1):
+            if beats is not None and not beats(count, None):
+                continue
             for indexes in combinations(range(len(ranked)), count):
                 totals = map(sum, zip(*[held_by[i] for i in indexes], strict=True))
                 if not all(map(ge, totals, quantities)):
                     continue
                 group = [ranked[i] for i in indexes]
+                if beats is not None and not beats(count, group):
+                    continue
                 parcels = self._share_out(request, group, supply)
                 if len(parcels) < count:
                     continue
