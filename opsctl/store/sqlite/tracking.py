@@ -6,7 +6,7 @@ microseconds, see :mod:`opsctl.store.tables`), so they sort as text.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +77,32 @@ SHIPMENT_TIMELINES = """
     LEFT JOIN orders AS o ON o.order_id = s.order_id
     LEFT JOIN tracking_timelines AS t ON t.tracking_number = s.tracking_number
 """
+
+
+def select_shipment_timelines(
+    store: SqliteStore,
+    start: str | None = None,
+    stop: str | None = None,
+    condition: str | None = None,
+    parameters: Sequence[Any] = (),
+) -> Iterator[tuple]:
+    """The rows of :data:`SHIPMENT_TIMELINES` in shipment id order: those from id ``start``
+    on and before id ``stop`` (when given) for which ``condition`` (SQL on the shipment
+    ``s``, with its ``parameters``) holds."""
+    bounds, values = ([condition], list(parameters)) if condition else ([], [])
+    if start is not None:
+        bounds.append("s.shipment_id >= ?")
+        values.append(start)
+    if stop is not None:
+        bounds.append("s.shipment_id < ?")
+        values.append(stop)
+    where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
+    store.refold_timelines()  # events written earlier in this transaction
+    cursor = store.connection.execute(
+        SHIPMENT_TIMELINES + where + " ORDER BY s.shipment_id", values
+    )
+    while rows := cursor.fetchmany(5000):
+        yield from rows
 
 
 def _carrier_filter(carriers: Collection[str]) -> tuple[str, list[Any]]:
@@ -217,20 +243,7 @@ class SqliteTrackingLedger(TrackingLedger):
     def shipment_timelines(
         self, start: str | None = None, stop: str | None = None
     ) -> Iterator[tuple]:
-        bounds, parameters = [], []
-        if start is not None:
-            bounds.append("s.shipment_id >= ?")
-            parameters.append(start)
-        if stop is not None:
-            bounds.append("s.shipment_id < ?")
-            parameters.append(stop)
-        where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
-        self.store.refold_timelines()  # events written earlier in this transaction
-        cursor = self.store.connection.execute(
-            SHIPMENT_TIMELINES + where + " ORDER BY s.shipment_id", parameters
-        )
-        while rows := cursor.fetchmany(5000):
-            yield from rows
+        return select_shipment_timelines(self.store, start, stop)
 
     def shipment_at(self, index: int) -> str | None:
         row = self.store.connection.execute(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from opsctl.store.sqlite.tracking import SHIPMENT_TIMELINES
+from opsctl.store.sqlite.tracking import select_shipment_timelines
 from opsctl.store.verdicts import KeptVerdict, VerdictCache
 
 if TYPE_CHECKING:
@@ -51,21 +51,8 @@ class SqliteVerdictCache(VerdictCache):
     def shipment_timelines_to_judge(
         self, basis: str, now: int, start: str | None = None, stop: str | None = None
     ) -> Iterator[tuple]:
-        self.store.refold_timelines()  # events written earlier in this transaction
-        bounds, parameters = [_TO_JUDGE], [basis, now, now]
-        if start is not None:
-            bounds.append("s.shipment_id >= ?")
-            parameters.append(start)
-        if stop is not None:
-            bounds.append("s.shipment_id < ?")
-            parameters.append(stop)
         # The kept verdicts are looked up before the shipment meets its order and timeline.
-        cursor = self.store.connection.execute(
-            SHIPMENT_TIMELINES + f" WHERE {' AND '.join(bounds)} ORDER BY s.shipment_id",
-            parameters,
-        )
-        while rows := cursor.fetchmany(5000):
-            yield from rows
+        return select_shipment_timelines(self.store, start, stop, _TO_JUDGE, (basis, now, now))
 
     def count_to_judge(self, basis: str, now: int) -> int:
         self.store.refold_timelines()
