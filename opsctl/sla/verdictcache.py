@@ -30,8 +30,9 @@ from opsctl.store.verdicts import KeptVerdict
 
 log = logging.getLogger("opsctl.sla")
 
-#: The configuration sections a verdict depends on.
-SECTIONS = ("defaults", "sla", "calendars")
+#: The configuration sections a verdict may depend on (plugins: a carrier's settings may
+#: change its services' transit times; secrets there are ``${ENV}`` references, not values).
+SECTIONS = ("defaults", "sla", "calendars", "plugins")
 #: Installed packages whose data or rules a verdict depends on.
 PACKAGES = ("opsctl", "holidays", "tzfpy", "tzdata")
 _MICRO = timedelta(microseconds=1)
