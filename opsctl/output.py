@@ -51,6 +51,11 @@ def to_jsonable(value: Any) -> Any:
 
 def to_cell(value: Any) -> str:
     """How a value reads in a table or CSV cell."""
+    kind = type(value)
+    if kind is str:  # most cells: the checks below are for the other kinds
+        return value
+    if kind is int:  # not a bool, whose type is bool
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
