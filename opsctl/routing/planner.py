@@ -329,6 +329,46 @@ class Planner:
         spilled = self._spill(site, lane, later, earliest, by_day, capacity)
         return None if spilled is None else (earliest, *spilled)
 
+    def _lane_options(
+        self,
+        site: Site,
+        departures: Sequence[tuple],
+        weight: Decimal,
+        promise: date | None,
+        late_cut: date | None,
+        by_day: dict[date, int] | None,
+        capacity: int | None,
+        prices: dict[Lane, tuple[Decimal, Decimal]],
+    ) -> Iterator[tuple]:
+        """The lanes of ``departures`` (a site's departure table) a parcel of ``weight`` kg
+        can take: ``(lane, earliest ship date, ship day, delivery, on time, cost, cost in
+        the routing currency)``.
+
+        Left out: lanes over their weight limit, lanes full on every day of the spill-over
+        window, and with ``late_cut`` (only plans that keep the promise count) lanes that
+        deliver after it. Both plan searches (:meth:`choose`, :meth:`_best_shipment`) read
+        the lanes of a site through this.
+        """
+        for lane, earliest, delivery, later in departures:
+            limit = lane.max_weight_kg
+            if limit is not None and weight > limit:
+                continue
+            if late_cut is not None and delivery > late_cut:
+                continue  # late already: spilling to a later departure delivers no earlier
+            day = earliest
+            if by_day and by_day.get(earliest, 0) >= capacity:  # type: ignore[operator]
+                spilled = self._spill(site, lane, later, earliest, by_day, capacity)  # type: ignore[arg-type]
+                if spilled is None:
+                    continue
+                day, delivery = spilled
+            on_time = None if promise is None else delivery <= promise
+            if late_cut is not None and on_time is False:
+                continue
+            price = prices.get(lane)
+            if price is None:
+                price = prices[lane] = self._price(lane, weight)
+            yield lane, earliest, day, delivery, on_time, price[0], price[1]
+
     def _spill(
         self,
         site: Site,
@@ -519,25 +559,10 @@ class Planner:
                 table = departures_of(request, rule, site)
             if late_cut is not None and table[1] > late_cut:
                 continue  # every lane is late already
-            for lane, earliest, delivery, later in table[0]:
-                limit = lane.max_weight_kg
-                if limit is not None and weight > limit:
-                    continue
-                if late_cut is not None and delivery > late_cut:
-                    continue  # late already: spilling to a later departure delivers no earlier
-                day = earliest
-                if by_day and by_day.get(earliest, 0) >= capacity:  # type: ignore[operator]
-                    spilled = self._spill(site, lane, later, earliest, by_day, capacity)  # type: ignore[arg-type]
-                    if spilled is None:
-                        continue
-                    day, delivery = spilled
-                on_time = None if promise is None else delivery <= promise
-                if on_time_only and on_time is False:
-                    continue
-                price = prices.get(lane)
-                if price is None:
-                    price = prices[lane] = self._price(lane, weight)
-                cost, value = price
+            options = self._lane_options(
+                site, table[0], weight, promise, late_cut, by_day, capacity, prices
+            )
+            for lane, earliest, day, delivery, on_time, cost, value in options:
                 late = on_time is False
                 if kind == _CHEAPEST:
                     key = (1, delivery, value) if late else (0, value)
@@ -960,25 +985,10 @@ class Planner:
         probe = Shipment(site, None, items, weight, None, None, None, None, None, None, distance)  # type: ignore[arg-type]
         probe_plan = Plan((probe,), None, None, None)  # type: ignore[arg-type]
         late_cut = promise if on_time_only else None
-        for lane, earliest, delivery, later in departures:
-            limit = lane.max_weight_kg
-            if limit is not None and weight > limit:
-                continue
-            if late_cut is not None and delivery > late_cut:
-                continue  # late already: spilling to a later departure delivers no earlier
-            day = earliest
-            if by_day and by_day.get(earliest, 0) >= capacity:  # type: ignore[operator]
-                spilled = self._spill(site, lane, later, earliest, by_day, capacity)  # type: ignore[arg-type]
-                if spilled is None:
-                    continue
-                day, delivery = spilled
-            on_time = None if promise is None else delivery <= promise
-            if on_time_only and on_time is False:
-                continue
-            price = prices.get(lane)
-            if price is None:
-                price = prices[lane] = self._price(lane, weight)
-            cost, value = price
+        options = self._lane_options(
+            site, departures, weight, promise, late_cut, by_day, capacity, prices
+        )
+        for lane, earliest, day, delivery, on_time, cost, value in options:
             late = on_time is False
             if kind == _CHEAPEST:
                 key = (1, delivery, value) if late else (0, value)
