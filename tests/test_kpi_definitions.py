@@ -325,11 +325,10 @@ def test_orders_with_their_lines_in_one_file_go_through_the_loader(export, opsct
     assert Decimal(one(values, "revenue", currency="GBP")["value"]) == Decimal("215.00")
 
 
-def test_a_bad_row_stops_with_the_loaders_error(opsctl_run, opsctl_env):
-    write_shop(opsctl_env)
-    lines = opsctl_env / "order_lines.csv"
-    lines.write_text(lines.read_text().replace("O3,1,HAT,1,40.00", "O3,1,HAT,one,40.00"))
-    result = opsctl_run(
+def export_refused(opsctl_run, kpi: str):
+    """``opsctl kpi export --kpi KPI`` of last month on the hand-made shop, which must stop
+    with exit code 3 (a bad input file)."""
+    return opsctl_run(
         "kpi",
         "export",
         "--as-of",
@@ -337,10 +336,17 @@ def test_a_bad_row_stops_with_the_loaders_error(opsctl_run, opsctl_env):
         "--period",
         "last-month",
         "--kpi",
-        "revenue",
+        kpi,
         plugins=[("kpis", opsctl_kpis)],
         only_plugins=True,
     ).assert_exit(3)
+
+
+def test_a_bad_row_stops_with_the_loaders_error(opsctl_run, opsctl_env):
+    write_shop(opsctl_env)
+    lines = opsctl_env / "order_lines.csv"
+    lines.write_text(lines.read_text().replace("O3,1,HAT,1,40.00", "O3,1,HAT,one,40.00"))
+    result = export_refused(opsctl_run, "revenue")
     assert "order_lines.csv:5: quantity: 'one' is not an integer" in result.stderr
 
 
@@ -348,18 +354,7 @@ def test_a_repeated_order_id_stops_with_the_loaders_error(opsctl_run, opsctl_env
     write_shop(opsctl_env)
     orders = opsctl_env / "orders.csv"
     orders.write_text(orders.read_text() + "O2,web,2026-10-07T09:00:00+01:00,GBP,GB,,open,,\n")
-    result = opsctl_run(
-        "kpi",
-        "export",
-        "--as-of",
-        AS_OF,
-        "--period",
-        "last-month",
-        "--kpi",
-        "orders",
-        plugins=[("kpis", opsctl_kpis)],
-        only_plugins=True,
-    ).assert_exit(3)
+    result = export_refused(opsctl_run, "orders")
     assert "orders.csv:10" in result.stderr and "O2" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -368,18 +363,7 @@ def test_a_bad_tracking_status_stops_with_the_loaders_error(opsctl_run, opsctl_e
     write_shop(opsctl_env)
     events = opsctl_env / "events.ndjson"
     events.write_text(events.read_text().replace('"in_transit"', '"teleported"'))
-    result = opsctl_run(
-        "kpi",
-        "export",
-        "--as-of",
-        AS_OF,
-        "--period",
-        "last-month",
-        "--kpi",
-        "on_time_delivery_rate",
-        plugins=[("kpis", opsctl_kpis)],
-        only_plugins=True,
-    ).assert_exit(3)
+    result = export_refused(opsctl_run, "on_time_delivery_rate")
     assert "events.ndjson:12: status: 'teleported'" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -389,17 +373,6 @@ def test_a_bad_promise_stops_with_the_loaders_error(opsctl_run, opsctl_env, prom
     write_shop(opsctl_env)
     shipments = opsctl_env / "shipments.csv"
     shipments.write_text(shipments.read_text().replace(",2026-11-05,", f",{promise},"))
-    result = opsctl_run(
-        "kpi",
-        "export",
-        "--as-of",
-        AS_OF,
-        "--period",
-        "last-month",
-        "--kpi",
-        "on_time_delivery_rate",
-        plugins=[("kpis", opsctl_kpis)],
-        only_plugins=True,
-    ).assert_exit(3)
+    result = export_refused(opsctl_run, "on_time_delivery_rate")
     assert f"shipments.csv:6: promised_by: '{promise}' is not an ISO 8601 date" in result.stderr
     assert "Traceback" not in result.stderr
