@@ -46,6 +46,7 @@ from opsctl.model import schema_for
 from opsctl.model.types import EPOCH
 from opsctl.sla.bulkfiles import (
     MAX_LINE_BYTES,
+    Declined,
     csv_header,
     epoch_micros,
     has_offset,
@@ -82,18 +83,6 @@ KNOWN_COLUMNS = (
     ("currency", "currency", False),
 )
 KNOWN_KEY = ("user_pseudo_id", "event_timestamp", "event_name")
-
-
-class Declined(Exception):
-    """The fast path cannot promise the loaders' funnel: the loaders must read the file.
-
-    ``unexpected`` marks a reason that is not about the file (DuckDB ran out
-    of memory, say): worth a warning, since the loaders are much slower.
-    """
-
-    def __init__(self, reason: str, *, unexpected: bool = False):
-        super().__init__(reason)
-        self.unexpected = unexpected
 
 
 def engine_from(environ: Mapping[str, str] = os.environ) -> str:
@@ -164,7 +153,7 @@ def events_relation(path: str | Path) -> EventsRelation:
 
 
 def _csv_relation(path: str) -> EventsRelation:
-    header = csv_header(path, Declined)
+    header = csv_header(path)
     schema = schema_for("checkout_events")
     if any(name not in header for name in schema.required):
         raise Declined(f"{path}: a required column is missing")
