@@ -26,7 +26,6 @@ line, column and value: the data contract has one judge.
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import logging
 import tempfile
@@ -36,6 +35,7 @@ from typing import Any
 
 from opsctl.errors import UsageError
 from opsctl.model import schema_for
+from opsctl.sla.bulkfiles import csv_header, sql_text
 
 log = logging.getLogger("opsctl.kpi")
 
@@ -149,11 +149,6 @@ COMPANIONS = {"orders": ("order_lines",)}
 
 class Refused(Exception):
     """The direct road cannot take a file; the loader must read it."""
-
-
-def sql_text(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def column_sql(entity: str, name: str) -> str:
@@ -283,7 +278,7 @@ class KpiInputs:
         path = self.dataset.file(entity)
         fmt = detect_format(path)
         if fmt == "csv":
-            header = _csv_header(path)
+            header = csv_header(path, Refused)
             if entity in COMPANIONS and "sku" in header:
                 raise Refused("its rows carry order lines as well")
             missing = [c for c in schema_for(entity).required if c not in header]
@@ -376,11 +371,6 @@ def _entity_of(record: Any, default: str) -> str:
     from opsctl.model.records import OrderLine
 
     return "order_lines" if isinstance(record, OrderLine) else default
-
-
-def _csv_header(path: str) -> list[str]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        return next(csv.reader(handle), [])
 
 
 def _columns_struct(header: list[str]) -> str:
