@@ -223,20 +223,30 @@ ORDER_COLUMNS = (
 #: than 14 hours, so a day ends nowhere before 10:00 UTC (fixed offsets in zoneinfo
 #: reach +14:00, Pacific/Kiritimati; local mean times before 1900 went further).
 DAY_ENDS_NOT_BEFORE_UTC = "INTERVAL 10 HOUR"
+#: And a day has ended everywhere by 12:00 UTC the next day (UTC-12); with a margin, as
+#: rows within it are only offered to the exact test of :meth:`RowJudge.judge`.
+DAY_ENDS_BY_UTC = "INTERVAL 38 HOUR"
 
 
-def _settled_sql() -> str:
-    """SQL true on a shipment that is surely ``delivered_on_time``, its promise kept.
+def _settle_sql() -> tuple[str, str]:
+    """SQL ``(settled, reach)`` of a joined shipment, from the one rule of
+    :func:`~opsctl.sla.engine.assess` that decides a delivery alone.
 
-    The same decision as :func:`~opsctl.sla.engine.assess`, made only where it
-    needs no timezone and no calendar: the carrier's latest status is not
-    cancelled or returning to sender; the carrier reached the customer
-    (delivered, or a first attempt or pickup point before the delivery or
-    with the parcel at a pickup point); the promise is a date; and that first
-    reach came before the promised day ended in every timezone there is. The
-    values judging would parse for these rows are checked here instead (``unchecked``).
-    Everything else (later reaches, promises by a time or from transit days,
-    times without an offset) is judged by Python.
+    ``settled`` is true on a shipment that is surely ``delivered_on_time``,
+    decided where it needs no timezone and no calendar: the carrier's latest
+    status is not cancelled or returning to sender; the carrier reached the
+    customer (delivered, or a first attempt or pickup point before the
+    delivery or with the parcel at a pickup point); the promise is a date; and
+    that first reach came before the promised day ended in every timezone
+    there is. The values judging would parse for these rows are checked here
+    instead (``unchecked``).
+
+    ``reach`` is that first reach (microseconds since the epoch) of a shipment
+    that meets the same conditions but reached the customer while the promised
+    day may not have ended yet at its destination: :meth:`RowJudge.judge`
+    settles it with the destination's own deadline, or judges it. NULL on every
+    other row (later reaches, promises by a time or from transit days, times
+    without an offset), which Python judges.
     """
 
     def rank(status: TrackingStatus) -> int:
@@ -246,7 +256,7 @@ def _settled_sql() -> str:
     reached = f"least(t.reached, {delivered})"
     promise = "coalesce(s.promised_by, o.promised_by)"
     status = f"(t.latest % {RANKS})"
-    return f"""coalesce(
+    delivery = f"""
         NOT s.unchecked
         AND (s.delivered_at IS NULL OR {has_offset("s.delivered_at")})
         AND (t.latest IS NULL OR (t.latest >= 0
@@ -254,9 +264,14 @@ def _settled_sql() -> str:
         AND {reached} IS NOT NULL
         AND ({delivered} IS NOT NULL OR {status} = {rank(S.AVAILABLE_FOR_PICKUP)})
         AND coalesce({date_check(promise)}, false)
-        AND {promise} >= '1900-01-01'
-        AND {reached} < epoch_us(CAST({promise} AS DATE) + {DAY_ENDS_NOT_BEFORE_UTC}),
-        false)"""
+        AND {promise} >= '1900-01-01'"""
+    ended_nowhere = f"epoch_us(CAST({promise} AS DATE) + {DAY_ENDS_NOT_BEFORE_UTC})"
+    ended_everywhere = f"epoch_us(CAST({promise} AS DATE) + {DAY_ENDS_BY_UTC})"
+    settled = f"coalesce({delivery} AND {reached} < {ended_nowhere}, false)"
+    reach = f"""CASE WHEN coalesce({delivery}
+            AND {reached} >= {ended_nowhere} AND {reached} < {ended_everywhere}, false)
+        THEN {reached} END"""
+    return settled, reach
 
 
 #: The columns of a shipment's profile in the joined rows.
@@ -265,8 +280,8 @@ PROFILE_SQL = ", ".join(f"profile_{name}" for name in PROFILE_COLUMNS)
 
 def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
     """Each shipment with its position, its timeline and its order: :data:`ROW_COLUMNS`,
-    with each column of the ``profile`` as ``profile_NAME``, and ``settled`` (see
-    :func:`_settled_sql`). :func:`_rows_sql` selects the rows to judge from it."""
+    with each column of the ``profile`` as ``profile_NAME``, and ``settled`` and ``reach``
+    (see :func:`_settle_sql`). :func:`_rows_sql` selects the rows to judge from it."""
     shipments, orders = relations["shipments"], relations.get("orders")
     if orders is None:
         nulls = ", ".join(f"NULL::VARCHAR AS {column}" for column in ORDER_COLUMNS)
@@ -302,15 +317,16 @@ def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
     def column(name: str) -> str:
         return f"{columns.get(name, 't.' + name)} AS {name}"
 
+    settled, reach = _settle_sql()
     selected = ", ".join(
         [f"{profile[name]} AS profile_{name}" for name in PROFILE_COLUMNS]
-        + [column(name) for name in ROW_COLUMNS if name != "profile"]
+        + [column(name) for name in ROW_COLUMNS if name not in ("profile", "reach")]
     )
     # Numbered in the file's order (with preserve_insertion_order); the shipment's cells
     # are checked by then, so its delivery time reads as it does in Python.
     delivered_us = epoch_micros(shipments.cell("delivered_at"))
     return f"""
-    SELECT {selected}, {_settled_sql()} AS settled
+    SELECT {selected}, {reach} AS reach, {settled} AS settled
     FROM (
         SELECT row_number() OVER () AS position, {shipment_cells},
             {delivered_us} AS delivered_us,
@@ -334,7 +350,7 @@ def _rows_sql(joined: str) -> str:
 
 #: Columns of a shipments file that judging parses in every row it judges with the
 #: loaders' own functions (a fault there stops the fast path), so the file check skips
-#: them; rows settled in SQL are checked by :func:`_settled_sql` instead.
+#: them; rows settled in SQL are checked by :func:`_settle_sql` instead.
 PARSED_BY_JUDGE = ("shipped_at", "promised_by", "carrier_edd", "delivered_at")
 
 
@@ -431,6 +447,8 @@ class Judging:
     now: datetime
     filters: Filters
     report_options: dict[str, Any]
+    #: Whether deliveries may be counted unjudged (see :func:`_may_settle`).
+    settle: bool = False
 
     def judge(self) -> RowJudge:
         return RowJudge(
@@ -439,6 +457,7 @@ class Judging:
             policy=self.policy,
             now=self.now,
             filters=self.filters,
+            settle=self.settle,
         )
 
 
@@ -563,7 +582,8 @@ def check_files(
         "show_all": report.show_all,
         "keep_verdicts": report.keep_verdicts,
     }
-    judging = Judging(timezone_name, builder, policy, now, filters, options)
+    may_settle = _may_settle(filters, report)
+    judging = Judging(timezone_name, builder, policy, now, filters, options, may_settle)
     judges = Judges(judging, _parallel(relations, report))
     try:
         with tempfile.TemporaryDirectory(prefix="opsctl-sla-") as spill:
@@ -580,7 +600,7 @@ def check_files(
                 # row_number() OVER () numbers the shipments in their file's order.
                 connection.execute("SET preserve_insertion_order = true")
                 rows = f"({_joined_sql(relations)})"
-                if _may_settle(filters, report):
+                if may_settle:
                     connection.execute(f"CREATE TEMP TABLE joined AS {rows}")
                     rows = "(SELECT * FROM joined WHERE NOT settled)"
                     settled = connection.execute(
@@ -591,7 +611,13 @@ def check_files(
                     log.debug("sla: %d shipments settled in SQL", sum(n for _, n in settled))
                 result = connection.execute(_rows_sql(rows))
                 step.done("events folded and joined")
+                counted = report.counted
                 judges.judge(iter(lambda: result.fetchmany(BATCH_ROWS), []), report)
+                if may_settle:
+                    log.debug(
+                        "sla: %d deliveries settled with their destination's deadline",
+                        report.counted - counted,
+                    )
                 step.done("shipments judged")
             except Declined:
                 raise

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from opsctl.calendars import end_of_day
 from opsctl.geo import timezone_for
 from opsctl.model.types import EPOCH, parse_deadline, parse_timestamp
 from opsctl.sla.check import Filters, Report, ShipmentVerdict
@@ -59,6 +60,9 @@ ROW_COLUMNS = (
     "delivered",
     "latest",
     "latest_reason",
+    # the first reach of a delivery the destination's deadline may settle (see
+    # opsctl.sla.bulk._settle_sql), else None
+    "reach",
 )
 #: The shipment's and order's columns in ``profile``.
 PROFILE_COLUMNS = (
@@ -168,10 +172,20 @@ class RowJudge:
         policy: ThresholdPolicy,
         now: datetime,
         filters: Filters,
+        settle: bool = False,
     ):
         self.decode = Decoder(timezone_name)
         self.builder, self.now, self.filters = builder, now, filters
         self.limits_for = lru_cache(maxsize=4096)(policy.for_shipment)
+        #: Whether rows with a ``reach`` may be counted unjudged when the carrier reached
+        #: the customer by the promise's deadline (no shipment is listed, kept or filtered).
+        self.settle_reached = settle
+        self.deadline_us = lru_cache(maxsize=8192)(self._deadline_us)
+
+    @staticmethod
+    def _deadline_us(promise: date, zone: str) -> int:
+        """The last microsecond of the promised day in ``zone``, since the epoch."""
+        return (end_of_day(promise, zone) - EPOCH) // timedelta(microseconds=1)
 
     def judge(self, batches: Iterable[Sequence[tuple]], report: Report) -> None:
         """Judge every row of every batch (``fetchmany`` results) into ``report``."""
@@ -184,6 +198,8 @@ class RowJudge:
         )
         now, assemble, keep = self.now, self.builder.assemble, self.filters.keep
         add, limits_for = report.add, self.limits_for
+        settle_reached, destination_zone = self.settle_reached, self.builder.destination_zone
+        deadline_us, settle = self.deadline_us, self.settle
         statuses, epoch, micro = STATUSES_BY_RANK, EPOCH, timedelta(microseconds=1)
         empty = Timeline()
         for rows in batches:
@@ -213,15 +229,24 @@ class RowJudge:
                 delivered,
                 latest,
                 latest_reason,
+                reach,
             ) in rows:
+                values = profile_of(profile)
                 carrier, service, location_id, ship_to_country, ship_channel, channel, country = (
-                    profile_of(profile)
+                    values
                 )
+                zone = None if channel is None else timezone_for(country, latitude, longitude)
+                if reach is not None and settle_reached:
+                    # assess()'s rule for a delivery, with the deadline the facts would have
+                    promise = deadline(promised_by or order_promised_by)
+                    where = destination_zone(zone, country or ship_to_country)
+                    if reach <= deadline_us(promise, where):
+                        settle(values, 1, report)
+                        continue
                 if channel is None:  # a required column of orders: the order is unknown
-                    placed, zone, order_promise = None, None, None
+                    placed, order_promise = None, None
                 else:
                     placed = timestamp(placed_at)
-                    zone = timezone_for(country, latitude, longitude)
                     order_promise = deadline(order_promised_by) if order_promised_by else None
                 facts = assemble(
                     shipment_id,
@@ -266,7 +291,7 @@ class RowJudge:
     def settle(self, profile: Sequence, shipments: int, report: Report) -> None:
         """Count ``shipments`` shipments of one ``profile`` (the values of
         :data:`PROFILE_COLUMNS`) that SQL found surely delivered on time (see
-        :func:`opsctl.sla.bulk._settled_sql`) as judging would have counted them.
+        :func:`opsctl.sla.bulk._settle_sql`) as judging would have counted them.
 
         Their service's terms are looked up as for a judged shipment, so a
         configuration fault (no calendar) surfaces the same way.

@@ -284,6 +284,8 @@ class Report:
         self._rows: list[tuple[int, tuple]] = []
         self._verdicts: list[tuple[int, ShipmentVerdict]] = []
         self._wanted = frozenset(v for v in Verdict if self.wants(v))
+        #: Shipments counted by :meth:`count`, without a verdict of their own.
+        self.counted = 0
 
     def wants(self, verdict: Verdict) -> bool:
         """Whether a shipment with ``verdict`` is listed."""
@@ -327,10 +329,12 @@ class Report:
         if verdict in self._wanted or self.keep_verdicts:
             raise ValueError(f"{verdict} shipments are listed: each must be added")
         self.summary.add_count((carrier, service, channel, verdict, kept), shipments)
+        self.counted += shipments
 
     def merge(self, other: Report) -> None:
         """Add what ``other`` (a report of another part of the same input) kept."""
         self.summary.merge(other.summary)
+        self.counted += other.counted
         self._rows += other._rows
         self._verdicts += other._verdicts
 

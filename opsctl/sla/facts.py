@@ -113,6 +113,13 @@ class FactsBuilder:
             known = self._terms[key] = (calendar, transit)
         return known
 
+    def destination_zone(self, timezone: str | None, destination: str | None) -> str:
+        """The timezone of a shipment's promise: its order's (``timezone``), else its
+        destination country's main zone, else the default timezone."""
+        if timezone is None and destination:
+            timezone = timezone_for(destination)
+        return timezone or self.default_timezone
+
     def facts(self, shipment) -> ShipmentFacts:
         """The facts of one :class:`~opsctl.model.Shipment`."""
         order = self.orders.get(shipment.order_id)
@@ -164,12 +171,10 @@ class FactsBuilder:
         destination = country or ship_to_country
         key = (carrier, service, origin, destination)
         calendar, transit = self._terms.get(key) or self.terms(*key)
-        if timezone is None and destination:
-            timezone = timezone_for(destination)
         return ShipmentFacts(
             shipment_id,
             calendar,
-            timezone or self.default_timezone,
+            self.destination_zone(timezone, destination),
             carrier,
             service,
             channel if channel is not None else shipment_channel,
