@@ -378,9 +378,7 @@ def promises(opsctl_env):
     return opsctl_env
 
 
-def test_shipments_surely_on_time_are_counted_in_sql_with_the_same_verdicts(
-    promises, opsctl_run
-):
+def test_shipments_surely_on_time_are_counted_in_sql_with_the_same_verdicts(promises, opsctl_run):
     options = ("sla", "check", "--as-of", AS_OF, "-f", "json", "--by", "channel")
     fast, slow = both(opsctl_run, *options)
     same_output(fast, slow)
@@ -399,3 +397,28 @@ def test_shipments_surely_on_time_are_counted_in_sql_with_the_same_verdicts(
     listed, _ = both(opsctl_run, *options, "--all")
     assert "settled in SQL" not in listed.stderr
     assert listed.json()["summary"] == summary
+
+
+# -- positions ------------------------------------------------------------------------------
+
+
+def test_shipment_positions_follow_the_file_when_duckdb_reads_it_on_several_threads(tmp_path):
+    """The joins run on every thread and keep no order: each shipment's position (which
+    orders the listed rows) is its row in ``shipment_ids``, which must follow the file
+    even when DuckDB reads it in parallel chunks (12 MB of rows here)."""
+    from opsctl.sla.bulkfiles import file_relation
+
+    path = tmp_path / "shipments.csv"
+    header = "shipment_id,order_id,carrier,tracking_number,service,location_id,shipped_at\n"
+    ids = [f"S-{(i * 7919) % 400_000:07d}" for i in range(400_000)]  # not sorted
+    path.write_text(
+        header + "".join(f"{i},O-1,royalmail,T{i},standard,leeds,2026-10-22T14:00Z\n" for i in ids)
+    )
+    relations = {"shipments": file_relation("shipments", str(path))}
+    connection = bulk._connect("Europe/London", str(tmp_path), relations, threads=2)
+    try:
+        bulk.check_files_sql(connection, relations)
+        found = connection.execute("SELECT shipment_id FROM shipment_ids ORDER BY rowid").fetchall()
+    finally:
+        connection.close()
+    assert [shipment_id for (shipment_id,) in found] == ids

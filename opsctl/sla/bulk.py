@@ -279,9 +279,11 @@ PROFILE_SQL = ", ".join(f"profile_{name}" for name in PROFILE_COLUMNS)
 
 
 def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
-    """Each shipment with its position, its timeline and its order: :data:`ROW_COLUMNS`,
-    with each column of the ``profile`` as ``profile_NAME``, and ``settled`` and ``reach``
-    (see :func:`_settle_sql`). :func:`_rows_sql` selects the rows to judge from it."""
+    """Each shipment with its timeline and its order: :data:`ROW_COLUMNS` but ``position``,
+    with each column of the ``profile`` as ``profile_NAME``, and ``settled`` (see
+    :func:`_settle_sql`). :func:`_rows_sql` selects the rows to judge from it.
+
+    No column depends on the order of the rows, so DuckDB joins on every thread."""
     shipments, orders = relations["shipments"], relations.get("orders")
     if orders is None:
         nulls = ", ".join(f"NULL::VARCHAR AS {column}" for column in ORDER_COLUMNS)
@@ -300,7 +302,6 @@ def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
         "order_country": "o.ship_to_country",
     }
     columns = {
-        "position": "s.position",
         "shipment_id": "s.shipment_id",
         "order_id": "s.order_id",
         "tracking_number": "s.tracking_number",
@@ -320,15 +321,14 @@ def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
     settled, reach = _settle_sql()
     selected = ", ".join(
         [f"{profile[name]} AS profile_{name}" for name in PROFILE_COLUMNS]
-        + [column(name) for name in ROW_COLUMNS if name not in ("profile", "reach")]
+        + [column(name) for name in ROW_COLUMNS if name not in ("position", "profile", "reach")]
     )
-    # Numbered in the file's order (with preserve_insertion_order); the shipment's cells
-    # are checked by then, so its delivery time reads as it does in Python.
+    # The shipment's cells are checked by then, so its delivery time reads as in Python.
     delivered_us = epoch_micros(shipments.cell("delivered_at"))
     return f"""
     SELECT {selected}, {reach} AS reach, {settled} AS settled
     FROM (
-        SELECT row_number() OVER () AS position, {shipment_cells},
+        SELECT {shipment_cells},
             {delivered_us} AS delivered_us,
             {shipments.problem(only=PARSED_BY_JUDGE)} AS unchecked
         FROM {shipments.source}
@@ -340,12 +340,20 @@ def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
 
 
 def _rows_sql(joined: str) -> str:
-    """The rows of :data:`ROW_COLUMNS` of the ``joined`` relation (see :func:`_joined_sql`)."""
+    """The rows of :data:`ROW_COLUMNS` of the ``joined`` relation (see :func:`_joined_sql`),
+    each with its position in the shipments file (from ``shipment_ids``)."""
     columns = (
-        f"to_json([{PROFILE_SQL}]) AS profile" if name == "profile" else name
+        "i.rowid + 1 AS position"
+        if name == "position"
+        else f"to_json([{PROFILE_SQL}]) AS profile"
+        if name == "profile"
+        else f"j.{name}"
         for name in ROW_COLUMNS
     )
-    return f"SELECT {', '.join(columns)} FROM {joined}"
+    return (
+        f"SELECT {', '.join(columns)} FROM {joined} AS j "
+        "JOIN shipment_ids AS i ON i.shipment_id = j.shipment_id"
+    )
 
 
 #: Columns of a shipments file that judging parses in every row it judges with the
@@ -386,17 +394,33 @@ def _connect(
 
 
 def check_files_sql(connection, relations: Mapping[str, FileRelation]) -> None:
-    """Hold the shipments and orders files against the contract (:class:`Declined` if not)."""
+    """Hold the shipments and orders files against the contract (:class:`Declined` if not).
+
+    The shipment ids are kept in the table ``shipment_ids`` in the file's order, so
+    that a shipment's ``rowid`` there is its position in the file, which the joins
+    need not keep.
+    """
     shipments, orders = relations["shipments"], relations.get("orders")
-    for relation, key, besides in (
-        (shipments, "shipment_id", PARSED_BY_JUDGE),
-        (orders, "order_id", ()),
-    ):
-        if relation is not None:
-            sql = _file_checks_sql(relation, relation.cell(key), besides=besides)
-            bad, repeated = connection.execute(sql).fetchone()
-            if bad or repeated:
-                raise Declined(f"{relation.path}: rows for the loaders to check")
+    connection.execute("SET preserve_insertion_order = true")
+    connection.execute(
+        f"CREATE TEMP TABLE shipment_ids AS SELECT {shipments.cell('shipment_id')} AS "
+        f"shipment_id, {shipments.problem(besides=PARSED_BY_JUDGE)} AS bad "
+        f"FROM {shipments.source}"
+    )
+    connection.execute("SET preserve_insertion_order = false")
+    checks = [
+        (
+            shipments,
+            "SELECT count(*) FILTER (bad), count(*) - count(DISTINCT shipment_id) "
+            "FROM shipment_ids",
+        ),
+    ]
+    if orders is not None:
+        checks.append((orders, _file_checks_sql(orders, orders.cell("order_id"))))
+    for relation, sql in checks:
+        bad, repeated = connection.execute(sql).fetchone()
+        if bad or repeated:
+            raise Declined(f"{relation.path}: rows for the loaders to check")
 
 
 def check_events_sql(
@@ -597,8 +621,6 @@ def check_files(
                 step.done("shipments and orders checked")
                 unmapped = check_events_sql(connection, relations["tracking_events"], timezone_name)
                 step.done("events checked")
-                # row_number() OVER () numbers the shipments in their file's order.
-                connection.execute("SET preserve_insertion_order = true")
                 rows = f"({_joined_sql(relations)})"
                 if may_settle:
                     connection.execute(f"CREATE TEMP TABLE joined AS {rows}")
