@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timezone
+from datetime import date, timedelta, timezone
 from itertools import islice
 
 from opsctl.routing.model import (
@@ -70,6 +70,13 @@ RELAXATION_SHARE = 0.01
 IMPROVE_ROUNDS = 3
 #: Plans the improve pass evaluates at most in one run.
 IMPROVE_BUDGET = 10_000
+#: Ship days at most between an order's first departure and its promise for which
+#: :meth:`Allocator._on_time_state` remembers the capacity used (longer: not remembered).
+STATE_DAYS = 31
+
+
+#: An empty mapping, for what the resources have no entry for.
+_NONE: dict = {}
 
 
 def _kg(weight) -> str:
@@ -77,10 +84,13 @@ def _kg(weight) -> str:
 
 
 def _fair_sort_key(request: Request) -> tuple:
-    """:attr:`Request.fair_key` with the placed time as a naive UTC time: the same order,
-    sorted without working out two UTC offsets for every comparison."""
+    """:attr:`Request.fair_key` with the placed time in UTC: the same order, sorted without
+    working out two UTC offsets for every comparison (times with the very same ``tzinfo``
+    compare field by field)."""
     order = request.order
-    placed = order.placed_at.astimezone(timezone.utc).replace(tzinfo=None)
+    placed = order.placed_at
+    if placed.tzinfo is not timezone.utc:
+        placed = placed.astimezone(timezone.utc)
     return (request.promise or date.max, placed, order.order_id)
 
 
@@ -116,6 +126,10 @@ class Allocator:
         self._rank: dict[str, int] = {}
         #: SKUs whose stock moved between orders after they were first routed.
         self._changed_skus: set[str] = set()
+        #: (order id, rule) -> what a plan keeping its promise could use (see _on_time_state)
+        self._scopes: dict[tuple[str, int], tuple | None] = {}
+        #: (order id, rule) -> the state of what it could use when no plan kept its promise
+        self._no_plan: dict[tuple[str, int], tuple] = {}
 
     # -- the passes ------------------------------------------------------------------------
 
@@ -481,13 +495,15 @@ class Allocator:
         for site, _ in planner.sites(request, rule):
             if not planner.fits(request.units, site.location_id, self.resources.initial):
                 continue
-            days = [
-                day
-                for lane, day, delivery, _ in planner.departures(request, rule, site)[0]
-                if lane.carries(weight) and not (must_keep and delivery > promise)  # type: ignore[operator]
-            ]
-            if days:
-                found.append((site, min(days)))
+            first = None
+            for lane, day, delivery, _ in planner.departures(request, rule, site)[0]:
+                if must_keep and delivery > promise:  # type: ignore[operator]
+                    continue
+                limit = lane.max_weight_kg  # Lane.carries, inline
+                if (limit is None or weight <= limit) and (first is None or day < first):
+                    first = day
+            if first is not None:
+                found.append((site, first))
         self._claimable_memo[key] = found
         return found
 
@@ -540,9 +556,10 @@ class Allocator:
         :data:`REPAIR_HOLDERS` of them, chosen among the :data:`REPAIR_POOL` most
         recently routed (so popular stock with thousands of holders stays cheap).
         """
-        recent = (order_id for order_id in reversed(holders) if order_id not in busy)
+        # the pool: the most recent, less the orders of the chain (busy) among them
+        recent = [i for i in islice(reversed(holders), REPAIR_POOL + len(busy)) if i not in busy]
         # loosest promise first: the reverse of the fair order (a rank per order, no ties)
-        candidates = sorted(islice(recent, REPAIR_POOL), key=self._rank.__getitem__, reverse=True)
+        candidates = sorted(recent[:REPAIR_POOL], key=self._rank.__getitem__, reverse=True)
         for decision in [self.decisions[order_id] for order_id in candidates[:REPAIR_HOLDERS]]:
             if done():
                 return True
@@ -555,10 +572,17 @@ class Allocator:
         """Give ``decision``'s order another plan as good for its promise, if there is one."""
         order_id, request = decision.order_id, decision.request
         rule, goal = self.rule_of[order_id], self._goal(decision)
-        old = self._uncommit(order_id)
         self._budget -= 1
         self._run_budget -= 1
-        new = self.planner.best(request, rule, goal)
+        if depth <= 1 and goal == ON_TIME and self._stuck(decision, rule):
+            # what giving the plan back and taking it again leaves: the order last in line
+            self.resources.requeue(order_id, decision.plan)  # type: ignore[arg-type]
+            return False
+        old = self._uncommit(order_id)
+        if goal == ON_TIME:
+            new = self._best_on_time(request, rule)
+        else:
+            new = self.planner.best(request, rule, goal)
         if new is None and depth > 1:
             new = self._make_room(request, rule, goal, depth - 1, busy | {order_id}, journal)
         if new is None:
@@ -568,6 +592,92 @@ class Allocator:
         self._changed_skus.update(sku for sku, _ in request.units)
         journal.append((order_id, rule, old, new))
         return True
+
+    def _best_on_time(self, request: Request, rule: BoundRule) -> Plan | None:
+        """:meth:`Planner.best` with ``ON_TIME``, without asking the planner again when
+        nothing it would read changed since it last found no plan.
+
+        Holders of popular stock are asked to move over and over while little
+        changes; their answer depends only on :meth:`_on_time_state`, so the same
+        state gives the same ``None`` (the move still counts against the budgets).
+        """
+        key = (request.order_id, id(rule))
+        state = self._on_time_state(request, rule, key)
+        if state is not None and self._no_plan.get(key) == state:
+            return None
+        plan = self.planner.best(request, rule, ON_TIME)
+        if plan is None and state is not None:
+            self._no_plan[key] = state
+        return plan
+
+    def _stuck(self, decision: Decision, rule: BoundRule) -> bool:
+        """Whether :meth:`_best_on_time` would find no plan for ``decision``'s order were
+        its plan given back: the state it would see is the one it last found none in."""
+        request, plan = decision.request, decision.plan
+        key = (request.order_id, id(rule))
+        stuck = self._no_plan.get(key)
+        if stuck is None or plan is None:
+            return False
+        resources = self.resources
+        resources.shift(plan, 1)  # the stock and capacity only: who holds what is kept
+        try:
+            return self._on_time_state(request, rule, key) == stuck
+        finally:
+            resources.shift(plan, -1)
+
+    def _on_time_state(self, request: Request, rule: BoundRule, key: tuple) -> tuple | None:
+        """What :meth:`Planner.choose` reads of the resources when only plans that keep
+        ``request``'s promise count, or None when that is not worth remembering.
+
+        Only the sites that can deliver by the promise count (the others are skipped,
+        and splits use only those). Of their stock, each SKU's units up to the order's
+        quantity (a site has them all or not, and a split takes at most that many);
+        of their capacity, whether each day from the order's first departure to the
+        promise is full (a parcel shipped later is late).
+        """
+        scope = self._scopes.get(key, ())
+        if scope == ():
+            scope = self._scopes[key] = self._on_time_scope(request, rule)
+        if scope is None:
+            return None
+        site_ids, days_of = scope
+        free, load = self.resources.free, self.resources.load
+        state: list = []
+        for sku, quantity in request.units:
+            by_location = free.get(sku, _NONE)
+            for site_id in site_ids:
+                units = by_location.get(site_id, 0)
+                state.append(quantity if units >= quantity else units if units > 0 else 0)
+        for site_id, capacity, days in days_of:
+            by_day = load.get(site_id, _NONE)
+            for day in days:
+                state.append(by_day.get(day, 0) >= capacity)
+        return tuple(state)
+
+    def _on_time_scope(
+        self, request: Request, rule: BoundRule
+    ) -> tuple[tuple[str, ...], tuple[tuple[str, int, tuple[date, ...]], ...]] | None:
+        """For :meth:`_on_time_state`: the ids of the sites that can deliver ``request`` by
+        its promise, and for those with a daily capacity, that capacity and the days the
+        order could ship on."""
+        promise = request.promise
+        if promise is None:
+            return None
+        planner = self.planner
+        site_ids, days_of = [], []
+        for site, _ in planner.sites(request, rule):
+            departures, fastest = planner.departures(request, rule, site)
+            if fastest > promise:
+                continue
+            site_ids.append(site.location_id)
+            if site.capacity is not None and site.capacity > 0:
+                first = min(day for _, day, delivery, _ in departures if delivery <= promise)
+                span = (promise - first).days
+                if span > STATE_DAYS:
+                    return None
+                days = tuple(first + timedelta(days=n) for n in range(span + 1))
+                days_of.append((site.location_id, site.capacity, days))
+        return tuple(site_ids), tuple(days_of)
 
     def _rollback(self, journal: list, mark: int) -> None:
         while len(journal) > mark:
@@ -597,17 +707,17 @@ class Allocator:
                     return
                 rule, old = self.rule_of[order_id], decision.plan
                 goal = self._goal(decision)
-                self._uncommit(order_id)
+                # choose as if the old plan were given back: its stock and capacity only, as
+                # nothing reads who holds what any more and nearly every order keeps its plan
+                self.resources.shift(old, 1)
                 new, blocked = self.planner.choose(request, rule, goal)
+                self.resources.shift(old, -1)
                 assert new is not None  # the old plan is still possible
                 key = rule.strategy.key
-                if key(new, request, rule) < key(old, request, rule) or (
-                    key(new, request, rule) == key(old, request, rule)
-                    and tie_break(new) < tie_break(old)
-                ):
+                new_key, old_key = key(new, request, rule), key(old, request, rule)
+                if new_key < old_key or (new_key == old_key and tie_break(new) < tie_break(old)):
+                    self._uncommit(order_id)
                     self._commit(request, rule, new, blocked)
                     moved = True
-                else:
-                    self._commit(request, rule, old, compromised=True)
             if not moved:
                 break

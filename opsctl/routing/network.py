@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from sys import intern
 
 from opsctl.calendars import BusinessCalendar, delivery_date, get_calendar, get_timezone, ship_date
 from opsctl.errors import ConfigError, DataError
@@ -47,7 +48,7 @@ def build_site(location: Location, postal_codes: PostalCodes | None = None) -> S
         coordinates = postal_codes.lookup(location.country, location.postal_code)
     return Site(
         location=location,
-        location_id=location.location_id,
+        location_id=intern(location.location_id),  # see Resources
         country=location.country,
         zone=zone,
         calendar=_calendar(location.calendar, "locations", location.location_id),

@@ -145,8 +145,9 @@ class Planner:
         self._served: dict[tuple[BoundRule, str, str], tuple[Site, ...]] = {}
         self._served_pairs: dict[tuple[BoundRule, str, str], tuple[SiteChoice, ...]] = {}
         self._lanes: dict[tuple[BoundRule, str, str], tuple[Lane, ...]] = {}
-        #: weight -> lane -> its price in its currency and in the routing currency
-        self._costs: dict[Decimal, dict[Lane, tuple[Decimal, Decimal]]] = {}
+        #: weight (as text: a Decimal is slow to hash) -> lane -> its price in its currency
+        #: and in the routing currency
+        self._costs: dict[str, dict[Lane, tuple[Decimal, Decimal]]] = {}
         #: (rule, destination country) -> site id -> (local day, past cutoff) -> departures
         self._departures: dict[tuple[BoundRule, str], dict[str, dict[tuple, Table]]] = {}
         self._later: dict[tuple[Site, Lane], dict[date, tuple[date, date]]] = {}
@@ -400,9 +401,10 @@ class Planner:
 
     def _prices(self, weight: Decimal) -> dict[Lane, tuple[Decimal, Decimal]]:
         """The prices of a parcel of ``weight`` kg worked out so far, per lane."""
-        prices = self._costs.get(weight)
+        text = str(weight)  # equal texts, equal weights (and 5 times faster to hash)
+        prices = self._costs.get(text)
         if prices is None:
-            prices = self._costs[weight] = {}
+            prices = self._costs[text] = {}
         return prices
 
     @staticmethod
@@ -528,9 +530,11 @@ class Planner:
                         # Nothing here can beat the best, nor at the sites after it (visited
                         # in bound order): only whether their stock was taken counts.
                         if not blocked:
-                            blocked = _taken(wanted, site_id) or any(
-                                _taken(wanted, other.location_id) for other, _ in sites
-                            )
+                            blocked = _taken(wanted, site_id)
+                            for other, _ in sites:
+                                if blocked:
+                                    break
+                                blocked = _taken(wanted, other.location_id)
                         break
             fits = True
             for by_location, _, quantity in wanted:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from sys import intern
 
 from opsctl.model import StockLevel
 from opsctl.routing.model import Plan
@@ -32,14 +33,16 @@ class Resources:
         stock: Mapping[tuple[str, str], int],
         load: Mapping[tuple[str, date], int] | None = None,
     ):
+        # Ids interned, as the sites' and the requests' are: the run looks them up millions
+        # of times, and a key that is the very same string matches without comparing text.
         self.free: dict[str, dict[str, int]] = {}
         for (location_id, sku), units in stock.items():
-            self.free.setdefault(sku, {})[location_id] = units
+            self.free.setdefault(intern(sku), {})[intern(location_id)] = units
         self.initial: dict[str, dict[str, int]] = {sku: dict(by) for sku, by in self.free.items()}
         #: Shipments per location and ship day (including those routed before this run).
         self.load: dict[str, dict[date, int]] = {}
         for (location_id, day), shipments in (load or {}).items():
-            self.load.setdefault(location_id, {})[day] = shipments
+            self.load.setdefault(intern(location_id), {})[day] = shipments
         #: (location_id, sku) -> order_id -> units held, in routing order.
         self.holders: dict[tuple[str, str], dict[str, int]] = {}
         #: (location_id, ship day) -> orders shipping from there that day, in routing order.
@@ -94,3 +97,25 @@ class Resources:
                     del held[order_id]
             self.load[site_id][shipment.ship_date] -= 1
             self.shippers[(site_id, shipment.ship_date)].pop(order_id, None)
+
+    def shift(self, plan: Plan, sign: int) -> None:
+        """Give back (``sign=1``) or take again (``-1``) the stock and capacity of ``plan``,
+        leaving the holders as they are: to look at what the resources would be."""
+        free, load = self.free, self.load
+        for shipment in plan.shipments:
+            site_id = shipment.site.location_id
+            for _, sku, quantity in shipment.items:
+                free[sku][site_id] += sign * quantity
+            load[site_id][shipment.ship_date] -= sign
+
+    def requeue(self, order_id: str, plan: Plan) -> None:
+        """Put ``order_id`` last among the holders and shippers of what ``plan`` holds for it,
+        as :meth:`give_back` then :meth:`take` of the same plan do."""
+        holders, shippers = self.holders, self.shippers
+        for shipment in plan.shipments:
+            site_id = shipment.site.location_id
+            for _, sku, _ in shipment.items:
+                held = holders[(site_id, sku)]
+                held[order_id] = held.pop(order_id)
+            orders = shippers[(site_id, shipment.ship_date)]
+            orders[order_id] = orders.pop(order_id)
