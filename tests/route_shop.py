@@ -9,7 +9,7 @@ Good Friday is 3 April 2026 and Easter Monday 6 April (England).
 from __future__ import annotations
 
 import textwrap
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,24 @@ def order(order_id: str = "O1", **fields: Any) -> Order:
     extra = fields.pop("extra", {})
     values.update(fields)
     return Order(**values, extra=extra)
+
+
+def drawn_order_fields(draw, start: datetime, *, days: int, max_promise: int) -> dict[str, Any]:
+    """Random fields of an :func:`order` for a hypothesis test (``draw`` is its draw):
+    placed within ``days`` of ``start``, a GB, DE or IE destination in its currency, web
+    or amazon, promised up to ``max_promise`` days after placing, or not at all."""
+    from hypothesis import strategies as st
+
+    placed = start + timedelta(minutes=draw(st.integers(0, days * 24 * 60)))
+    country = draw(st.sampled_from(("GB", "GB", "DE", "IE")))
+    promise = draw(st.one_of(st.none(), st.integers(0, max_promise)))
+    return {
+        "placed_at": placed,
+        "ship_to_country": country,
+        "currency": "GBP" if country == "GB" else "EUR",
+        "channel": draw(st.sampled_from(("web", "amazon"))),
+        "promised_by": None if promise is None else placed.date() + timedelta(days=promise),
+    }
 
 
 def line(order_id: str = "O1", sku: str = "A", quantity: int = 1, **fields: Any) -> OrderLine:

@@ -13,12 +13,21 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from route_shop import LOCATIONS, LONDON, SERVICES, STRATEGIES, line, order, stock
+from route_shop import (
+    LOCATIONS,
+    LONDON,
+    SERVICES,
+    STRATEGIES,
+    drawn_order_fields,
+    line,
+    order,
+    stock,
+)
 from route_shop import settings as routing_settings
 
 from opsctl.routing.batch import build_requests
@@ -90,19 +99,12 @@ def shops(draw):
     orders, lines = [], []
     for number in range(draw(st.integers(1, 10))):
         order_id = f"O{number}"
-        placed = START + timedelta(minutes=draw(st.integers(0, 6 * 24 * 60)))
-        country = draw(st.sampled_from(("GB", "GB", "DE", "IE")))
-        promise = draw(st.one_of(st.none(), st.integers(0, 5)))
         orders.append(
             order(
                 order_id,
-                placed_at=placed,
-                ship_to_country=country,
-                currency="GBP" if country == "GB" else "EUR",
-                channel=draw(st.sampled_from(("web", "amazon"))),
+                **drawn_order_fields(draw, START, days=6, max_promise=5),
                 service_level=draw(st.sampled_from(("standard", "express"))),
                 ship_to_latitude=draw(st.one_of(st.none(), st.floats(50, 56))),
-                promised_by=None if promise is None else placed.date() + timedelta(days=promise),
             )
         )
         skus = draw(st.lists(st.sampled_from(SKUS), min_size=1, max_size=3, unique=True))

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from route_shop import LOCATIONS, STRATEGIES, line, order, run, stock
+from route_shop import LOCATIONS, STRATEGIES, drawn_order_fields, line, order, run, stock
 
 from opsctl.calendars import get_calendar, ship_date
 
 START = datetime(2026, 3, 30, 0, 0, tzinfo=timezone.utc)  # the week before Easter 2026
 SKUS = ("A", "B", "C")
-COUNTRIES = ("GB", "GB", "DE", "IE")
 
 
 @st.composite
@@ -29,19 +28,7 @@ def shops(draw):
     orders, lines = [], []
     for number in range(count):
         order_id = f"O{number}"
-        placed = START + timedelta(minutes=draw(st.integers(0, 9 * 24 * 60)))
-        country = draw(st.sampled_from(COUNTRIES))
-        promise = draw(st.one_of(st.none(), st.integers(0, 6)))
-        orders.append(
-            order(
-                order_id,
-                placed_at=placed,
-                ship_to_country=country,
-                currency="GBP" if country == "GB" else "EUR",
-                channel=draw(st.sampled_from(("web", "amazon"))),
-                promised_by=None if promise is None else placed.date() + timedelta(days=promise),
-            )
-        )
+        orders.append(order(order_id, **drawn_order_fields(draw, START, days=9, max_promise=6)))
         skus = draw(st.lists(st.sampled_from(SKUS), min_size=1, max_size=3, unique=True))
         lines += [line(order_id, sku=sku, quantity=draw(st.integers(1, 3))) for sku in skus]
     levels = stock(
