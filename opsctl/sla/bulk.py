@@ -362,10 +362,10 @@ def _rows_sql(joined: str) -> str:
 PARSED_BY_JUDGE = ("shipped_at", "promised_by", "carrier_edd", "delivered_at")
 
 
-def _file_checks_sql(relation: FileRelation, key: str, *, besides: tuple[str, ...] = ()) -> str:
-    """Rows of a shipments or orders file outside the fast path, and repeated keys."""
+def _file_checks_sql(relation: FileRelation, key: str) -> str:
+    """Rows of an orders file outside the fast path, and repeated keys."""
     return (
-        f"SELECT count(*) FILTER ({relation.problem(besides=besides)}), "
+        f"SELECT count(*) FILTER ({relation.problem()}), "
         f"count(*) - count(DISTINCT {key}) FROM {relation.source}"
     )
 
