@@ -22,8 +22,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-pytest.importorskip("duckdb")
-
 from opsctl.checkout import funnelsql
 from opsctl.checkout.funnel import FUNNEL_STEPS
 from opsctl.checkout.run import load_funnel

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("duckdb")
-
 from opsctl.model.types import EPOCH, parse_timestamp
 from opsctl.sla import bulk
 from opsctl.sla.bulkfiles import epoch_micros, sql_text, zone_rules_agree
