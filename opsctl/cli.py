@@ -306,6 +306,45 @@ def lockable(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def main() -> None:
-    """Console-script entry point."""
-    cli.main(prog_name="opsctl")
+#: What commands asked to keep until the process ends (:func:`outlive`); a list only
+#: while the console script runs.
+_outliving: list[Any] | None = None
+
+
+def outlive(*objects: Any) -> None:
+    """Keep ``objects`` (a command's big results) alive until the process ends.
+
+    When the console script ran the command, the process then ends at once
+    (:func:`main`): the operating system takes their memory back in one go,
+    where Python would free them object by object (0.4 s for a routed batch of
+    100,000 orders). Anywhere else (tests, a program calling the CLI) this does
+    nothing.
+    """
+    if _outliving is not None:
+        _outliving.extend(objects)
+
+
+def main(args: Sequence[str] | None = None, **extra: Any) -> None:
+    """Console-script entry point.
+
+    When a command kept objects with :func:`outlive`, the process ends right after
+    what it wrote is flushed, without Python's teardown (as mypy does); the exit
+    code is the same.
+    """
+    global _outliving
+    _outliving = []
+    code = cli.main(args, prog_name="opsctl", standalone_mode=False, **extra)
+    if _outliving:
+        _exit_at_once(code)
+    sys.exit(code)
+
+
+def _exit_at_once(code: int) -> None:
+    """Flush the output and the logs, then end the process without freeing its objects."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # a closed pipe, say: the normal exit deals with it
+        return
+    logging.shutdown()
+    os._exit(code)
