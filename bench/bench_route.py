@@ -48,12 +48,13 @@ def _plugins() -> list:
     return [(PLUGIN, opsctl_routing_strategies)]
 
 
-def cli(argv: list[str]) -> int:
-    """Run the opsctl command line (with the routing strategies, installed or not)."""
+def cli(argv: list[str]) -> None:
+    """Run the opsctl command line as the ``opsctl`` console script does (with the routing
+    strategies, installed or not); the process ends with it."""
     from opsctl.app import App
-    from opsctl.cli import cli as opsctl_cli
+    from opsctl.cli import main
 
-    return opsctl_cli.main(argv, prog_name="opsctl", obj=App(extra_plugins=_plugins()))
+    main(argv, obj=App(extra_plugins=_plugins()))
 
 
 def load_scenario(folder: Path):
@@ -215,7 +216,7 @@ def run(scale: float = 1.0) -> list[dict]:
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--cli":
-        return cli(sys.argv[2:])
+        cli(sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--only", choices=["throughput", "quality"])

@@ -292,6 +292,10 @@ def route(
 
 
 def _print_routing(run, summary_only: bool, recorded: int | None) -> None:
+    """Write the run: its decisions (unless ``summary_only``) and summary, as a document
+    for JSON and as tables for the other formats; each is built only for its formats."""
+    from opsctl.cli import outlive
+    from opsctl.output import current_format
     from opsctl.routing.report import (
         DECISION_COLUMNS,
         LOAD_COLUMNS,
@@ -303,18 +307,22 @@ def _print_routing(run, summary_only: bool, recorded: int | None) -> None:
     )
 
     summary = run.summary()
-    document = route_document(() if summary_only else run.decisions, summary)
-    if summary_only:
-        del document["orders"]
-    if recorded is not None:
-        document["recorded_orders"] = recorded
+    document = None
+    if current_format() == "json":
+        document = route_document(() if summary_only else run.decisions, summary)
+        if summary_only:
+            del document["orders"]
+        if recorded is not None:
+            document["recorded_orders"] = recorded
     sections = [
         (summary_rows(summary), SUMMARY_COLUMNS),
         (load_rows(summary), LOAD_COLUMNS),
     ]
     if not summary_only:
-        sections.insert(0, (decision_rows(run.decisions), DECISION_COLUMNS))
+        rows = decision_rows(run.decisions) if document is None else []
+        sections.insert(0, (rows, DECISION_COLUMNS))
     _write_tables(sections, document)
+    outlive(run, document, sections)
 
 
 def _print_explain(run, order_id: str) -> None:

@@ -357,31 +357,52 @@ def summarise(
     return summary
 
 
-def decision_document(decision: Decision) -> dict[str, Any]:
-    """One order's decision in the JSON shape ``docs/routing.md`` documents."""
+def _same(value: Any) -> Any:
+    return value
+
+
+def _day_text(value: Any) -> Any:
+    """A date as the JSON output writes it (ISO 8601); any other value as it is."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _amount_text(value: Any) -> Any:
+    """A Decimal as the JSON output writes it (its exact text); any other value as it is."""
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def decision_document(decision: Decision, *, text: bool = False) -> dict[str, Any]:
+    """One order's decision in the JSON shape ``docs/routing.md`` documents.
+
+    With ``text``, its dates and amounts are already the strings the JSON output
+    writes for them (as :func:`opsctl.output.to_jsonable` turns them), so the JSON
+    encoder hands none of them back to Python: there are seven per routed order.
+    """
+    day, amount = (_day_text, _amount_text) if text else (_same, _same)
     plan = decision.plan
     request = decision.request
     return {
         "order_id": decision.order_id,
         "status": decision.status,
         "rule": decision.rule.name if decision.rule else None,
-        "promised_by": request.promise,
+        "promised_by": day(request.promise),
         "promise_kept": decision.promise_kept,
-        "expected_delivery": plan.delivery if plan else None,
-        "cost": plan.cost.quantize(CENT) if plan else None,
+        "expected_delivery": day(plan.delivery) if plan else None,
+        "cost": amount(plan.cost.quantize(CENT)) if plan else None,
         "shipments": [
             {
                 "location_id": s.site.location_id,
                 "carrier": s.lane.carrier,
                 "service": s.lane.name,
-                "ship_date": s.ship_date,
-                "expected_delivery": s.delivery,
-                "cost": s.cost,
+                "ship_date": day(s.ship_date),
+                "expected_delivery": day(s.delivery),
+                "cost": amount(s.cost),
                 "currency": s.lane.currency,
-                "weight_kg": s.weight,
+                "weight_kg": amount(s.weight),
                 "promise_kept": s.on_time,
                 "lines": [
-                    {"line_id": i.line_id, "sku": i.sku, "quantity": i.quantity} for i in s.items
+                    {"line_id": line_id, "sku": sku, "quantity": quantity}
+                    for line_id, sku, quantity in s.items
                 ],
             }
             for s in (plan.shipments if plan else ())

@@ -347,8 +347,8 @@ class Planner:
 
         Left out: lanes over their weight limit, lanes full on every day of the spill-over
         window, and with ``late_cut`` (only plans that keep the promise count) lanes that
-        deliver after it. Both plan searches (:meth:`choose`, :meth:`_best_shipment`) read
-        the lanes of a site through this.
+        deliver after it. :meth:`_best_shipment` reads the lanes of a site through this;
+        :meth:`choose` runs the same loop inline (keep the two alike).
         """
         for lane, earliest, delivery, later in departures:
             limit = lane.max_weight_kg
@@ -496,7 +496,7 @@ class Planner:
         prices = request.prices
         if prices is None:  # weights are Decimals, slow to hash: looked up once per order
             prices = request.prices = self._prices(weight)
-        departures_of = self.departures
+        departures_of, spill = self.departures, self._spill
         clocks = request.clocks
         if clocks is None:
             clocks = request.clocks = {}
@@ -563,11 +563,29 @@ class Planner:
                 table = departures_of(request, rule, site)
             if late_cut is not None and table[1] > late_cut:
                 continue  # every lane is late already
-            options = self._lane_options(
-                site, table[0], weight, promise, late_cut, by_day, capacity, prices
-            )
-            for lane, earliest, day, delivery, on_time, cost, value in options:
+            # the lanes of the site a parcel of the order can take: _lane_options, inline (a
+            # generator costs a resume per lane, and this runs for every lane of every site
+            # visited of every order)
+            for lane, earliest, delivery, later in table[0]:
+                limit = lane.max_weight_kg
+                if limit is not None and weight > limit:
+                    continue
+                if late_cut is not None and delivery > late_cut:
+                    continue  # late already: spilling to a later departure delivers no earlier
+                day = earliest
+                if by_day and by_day.get(earliest, 0) >= capacity:  # type: ignore[operator]
+                    spilled = spill(site, lane, later, earliest, by_day, capacity)  # type: ignore[arg-type]
+                    if spilled is None:
+                        continue
+                    day, delivery = spilled
+                on_time = None if promise is None else delivery <= promise
                 late = on_time is False
+                if late and late_cut is not None:
+                    continue
+                price = prices.get(lane)
+                if price is None:
+                    price = prices[lane] = self._price(lane, weight)
+                cost, value = price
                 if kind == _CHEAPEST:
                     key = (1, delivery, value) if late else (0, value)
                 elif kind == _FEWEST:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from opsctl.routing.batch import Summary, decision_document, summary_document
+from opsctl.routing.batch import Summary, collector_paused, decision_document, summary_document
 from opsctl.routing.model import CENT, Decision
 
 DECISION_COLUMNS = [
@@ -42,37 +42,60 @@ LOAD_COLUMNS = [
 
 
 def decision_rows(decisions: Iterable[Decision]) -> list[dict[str, Any]]:
-    """One row per shipment, or per order when it has none."""
+    """One row per shipment, or per order when it has none.
+
+    Built with the cyclic garbage collector paused (see
+    :func:`~opsctl.routing.batch.collector_paused`): the rows form no cycles, and a
+    collection meanwhile would walk every object of the run again.
+    """
+    with collector_paused():
+        return _decision_rows(decisions)
+
+
+def _decision_rows(decisions: Iterable[Decision]) -> list[dict[str, Any]]:
     rows = []
+    append = rows.append
     for decision in decisions:
-        request = decision.request
-        base = {
-            "order_id": decision.order_id,
-            "status": decision.status,
-            "rule": decision.rule.name if decision.rule else None,
-            "promised_by": request.promise,
-            "kept": decision.promise_kept,
-        }
-        if decision.plan is None:
+        request, plan = decision.request, decision.plan
+        order_id, status = request.order.order_id, decision.status
+        rule = decision.rule.name if decision.rule else None
+        promise = request.promise
+        if plan is None:
             short = ", ".join(
                 f"{s.sku} x{s.quantity} ({s.available} available)" for s in decision.short
             )
-            rows.append({**base, "lines": short or None, "reason": decision.reason})
-            continue
-        for shipment in decision.plan.shipments:
-            rows.append(
+            append(
                 {
-                    **base,
+                    "order_id": order_id,
+                    "status": status,
+                    "rule": rule,
+                    "promised_by": promise,
+                    "kept": decision.promise_kept,
+                    "lines": short or None,
+                    "reason": decision.reason,
+                }
+            )
+            continue
+        for shipment in plan.shipments:
+            lane, earliest = shipment.lane, shipment.earliest_ship_date
+            append(
+                {
+                    "order_id": order_id,
+                    "status": status,
+                    "rule": rule,
+                    "promised_by": promise,
+                    "kept": shipment.on_time,
                     "location": shipment.site.location_id,
-                    "service": shipment.lane.label,
+                    "service": lane.label,
                     "ship_date": shipment.ship_date,
                     "delivery": shipment.delivery,
-                    "kept": shipment.on_time,
-                    "cost": f"{shipment.cost} {shipment.lane.currency}",
-                    "lines": ", ".join(f"{item.sku} x{item.quantity}" for item in shipment.items),
+                    "cost": f"{shipment.cost} {lane.currency}",
+                    "lines": ", ".join(
+                        [f"{sku} x{quantity}" for _, sku, quantity in shipment.items]
+                    ),
                     "reason": None
-                    if shipment.ship_date == shipment.earliest_ship_date
-                    else f"capacity full on {shipment.earliest_ship_date}",
+                    if shipment.ship_date == earliest
+                    else f"capacity full on {earliest}",
                 }
             )
     return rows
@@ -122,8 +145,13 @@ def load_rows(summary: Summary) -> list[dict[str, Any]]:
 
 
 def route_document(decisions: Iterable[Decision], summary: Summary) -> dict[str, Any]:
-    """``{"orders": [...], "summary": {...}}``: the JSON output of ``opsctl route``."""
-    return {
-        "orders": [decision_document(decision) for decision in decisions],
-        "summary": summary_document(summary),
-    }
+    """``{"orders": [...], "summary": {...}}``: the JSON output of ``opsctl route``.
+
+    Its dates and amounts are already text (see :func:`decision_document`); it is built
+    with the cyclic garbage collector paused, as :func:`decision_rows` is.
+    """
+    with collector_paused():
+        return {
+            "orders": [decision_document(decision, text=True) for decision in decisions],
+            "summary": summary_document(summary),
+        }
