@@ -2,7 +2,7 @@
 
 Built-in commands are imported only when they run: the table below names each
 command's module and its one-line help, so ``opsctl --help`` lists them
-without importing any of them. ``tests/test_cli_docs.py`` checks that these
+without importing any of them. ``tests/test_cli.py`` checks that these
 help lines match the commands' own docstrings.
 """
 
