@@ -39,8 +39,14 @@ AS_OF = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 REQUIRED = {
     "locations": {"location_id", "country", "timezone"},
     "stock": {"location_id", "sku", "on_hand"},
-    "carrier_services": {"carrier", "service", "origin_country", "dest_country",
-                         "transit_days_max", "currency"},
+    "carrier_services": {
+        "carrier",
+        "service",
+        "origin_country",
+        "dest_country",
+        "transit_days_max",
+        "currency",
+    },
     "orders": {"order_id", "channel", "placed_at", "currency", "ship_to_country"},
     "order_lines": {"order_id", "sku", "quantity", "unit_price"},
     "shipments": {"shipment_id", "order_id", "carrier", "tracking_number"},
@@ -70,8 +76,11 @@ def shop() -> dict[str, list[dict]]:
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(path.relative_to(root)): path.read_bytes()
-            for path in sorted(root.rglob("*")) if path.is_file() and ".db" not in path.name}
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".db" not in path.name
+    }
 
 
 def _parse(timestamp: str) -> datetime:
@@ -90,7 +99,8 @@ def test_other_seed_gives_other_orders(tmp_path: Path) -> None:
     generate(tmp_path / "a", orders=150, seed=7)
     generate(tmp_path / "b", orders=150, seed=8)
     assert (tmp_path / "a" / "orders.csv").read_bytes() != (
-        tmp_path / "b" / "orders.csv").read_bytes()
+        tmp_path / "b" / "orders.csv"
+    ).read_bytes()
 
 
 def test_committed_fixtures_equal_a_fresh_generation(tmp_path: Path) -> None:
@@ -100,16 +110,18 @@ def test_committed_fixtures_equal_a_fresh_generation(tmp_path: Path) -> None:
     missing = sorted(set(fresh) - set(committed))
     assert not missing, f"fixtures/ lacks generated files: {missing}"
     drifted = [name for name in fresh if fresh[name] != committed[name]]
-    assert not drifted, (f"fixtures differ from the generator's output: {drifted}; regenerate "
-                         "with the command in fixtures/README.md")
+    assert not drifted, (
+        f"fixtures differ from the generator's output: {drifted}; regenerate "
+        "with the command in fixtures/README.md"
+    )
     assert counts["orders.csv"] == 2000
 
 
 def test_generator_keeps_an_existing_config(tmp_path: Path) -> None:
     config = tmp_path / "opsctl.toml"
-    config.write_text("[defaults]\ntimezone = \"UTC\"\n", encoding="utf-8")
+    config.write_text('[defaults]\ntimezone = "UTC"\n', encoding="utf-8")
     generate(tmp_path, orders=20, seed=1, days=2)
-    assert config.read_text(encoding="utf-8") == "[defaults]\ntimezone = \"UTC\"\n"
+    assert config.read_text(encoding="utf-8") == '[defaults]\ntimezone = "UTC"\n'
 
 
 def test_counts_match_the_files(tmp_path: Path) -> None:
@@ -120,8 +132,23 @@ def test_counts_match_the_files(tmp_path: Path) -> None:
 
 
 def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--out", str(tmp_path), "--orders", "40", "--seed", "5", "--days", "3",
-                 "--start", "2027-03-01"]) == 0
+    assert (
+        main(
+            [
+                "--out",
+                str(tmp_path),
+                "--orders",
+                "40",
+                "--seed",
+                "5",
+                "--days",
+                "3",
+                "--start",
+                "2027-03-01",
+            ]
+        )
+        == 0
+    )
     assert "orders.csv" in capsys.readouterr().err
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["as_of"] == "2027-03-06T09:00:00Z"
@@ -158,8 +185,11 @@ def test_config_ties_every_entity_to_its_file(tmp_path: Path) -> None:
     generate(tmp_path, orders=20, seed=1, days=2)
     generated = tomllib.loads((tmp_path / "opsctl.toml").read_text(encoding="utf-8"))
     assert set(generated) == {"defaults", "state", "data"}
-    assert generated["defaults"] == {"timezone": "Europe/London", "currency": "GBP",
-                                     "format": "table"}
+    assert generated["defaults"] == {
+        "timezone": "Europe/London",
+        "currency": "GBP",
+        "format": "table",
+    }
     assert generated["state"] == {"path": "demo-state.db"}
     assert generated["data"] == FILES
     committed = tomllib.loads((FIXTURES / "opsctl.toml").read_text(encoding="utf-8"))
@@ -223,7 +253,8 @@ def test_references_between_files(shop: dict[str, list[dict]]) -> None:
     assert linked <= orders
     purchases = [e for e in shop["checkout_events"] if e["event_name"] == "purchase"]
     assert {e["transaction_id"] for e in purchases} == {
-        o["order_id"] for o in shop["orders"] if o["channel"] == "web"}
+        o["order_id"] for o in shop["orders"] if o["channel"] == "web"
+    }
 
 
 def test_cancelled_orders_have_no_shipments(shop: dict[str, list[dict]]) -> None:
@@ -264,8 +295,14 @@ def test_raw_codes_map_to_one_status_per_carrier(shop: dict[str, list[dict]]) ->
 
 
 def test_tracking_numbers_look_like_the_carriers(shop: dict[str, list[dict]]) -> None:
-    patterns = {"ups": r"1Z[0-9A-Z]{16}", "dhl": r"\d{10}", "fedex": r"\d{12}",
-                "usps": r"9\d{21}", "royalmail": r"[A-Z]{2}\d{9}GB", "dpd": r"\d{14}"}
+    patterns = {
+        "ups": r"1Z[0-9A-Z]{16}",
+        "dhl": r"\d{10}",
+        "fedex": r"\d{12}",
+        "usps": r"9\d{21}",
+        "royalmail": r"[A-Z]{2}\d{9}GB",
+        "dpd": r"\d{14}",
+    }
     for shipment in shop["shipments"]:
         number = shipment["tracking_number"]
         assert re.fullmatch(patterns[shipment["carrier"]], number), number
@@ -277,16 +314,37 @@ def test_tracking_numbers_look_like_the_carriers(shop: dict[str, list[dict]]) ->
 # ----------------------------------------------------------------------------- scenarios
 def test_planted_delivery_scenarios(shop: dict[str, list[dict]]) -> None:
     scenarios = {shipment["demo_scenario"] for shipment in shop["shipments"]}
-    assert {"late", "stalled_before_pickup", "stalled_in_transit", "lost", "failed_attempt",
-            "returned_to_sender", "address_exception", "customs_hold"} <= scenarios
-    late = [s for s in shop["shipments"] if s["delivered_at"]
-            and _parse(s["delivered_at"]).date() > date.fromisoformat(s["promised_by"])]
+    assert {
+        "late",
+        "stalled_before_pickup",
+        "stalled_in_transit",
+        "lost",
+        "failed_attempt",
+        "returned_to_sender",
+        "address_exception",
+        "customs_hold",
+    } <= scenarios
+    late = [
+        s
+        for s in shop["shipments"]
+        if s["delivered_at"]
+        and _parse(s["delivered_at"]).date() > date.fromisoformat(s["promised_by"])
+    ]
     assert len(late) > 50
     statuses = {event["status"] for event in shop["tracking_events"]}
-    assert {"exception", "attempt_failed", "available_for_pickup", "return_to_sender",
-            "out_for_delivery", "picked_up", "unknown", None} <= statuses
-    unmapped = {(e["carrier"], e["raw_code"]) for e in shop["tracking_events"]
-                if e["status"] is None}
+    assert {
+        "exception",
+        "attempt_failed",
+        "available_for_pickup",
+        "return_to_sender",
+        "out_for_delivery",
+        "picked_up",
+        "unknown",
+        None,
+    } <= statuses
+    unmapped = {
+        (e["carrier"], e["raw_code"]) for e in shop["tracking_events"] if e["status"] is None
+    }
     assert unmapped and unmapped <= set(UNMAPPED_CODES.items())
     in_transit = [s for s in shop["shipments"] if not s["delivered_at"]]
     assert len(in_transit) > 50, "some parcels must still be on their way at the export"
@@ -339,8 +397,7 @@ def test_reviews_follow_delivery_outcomes(shop: dict[str, list[dict]]) -> None:
     assert len({review["language"] for review in reviews}) >= 4
     assert {review["source"] for review in reviews} == {"trustpilot", "google", "amazon"}
     topics = {review["demo_topic"] for review in reviews}
-    assert {"late_delivery", "no_updates", "out_of_stock", "shipping_cost",
-            "slow_refund"} <= topics
+    assert {"late_delivery", "no_updates", "out_of_stock", "shipping_cost", "slow_refund"} <= topics
     angry = [r for r in reviews if r["demo_topic"] in ("late_delivery", "no_updates")]
     assert sum(r["rating"] for r in angry) / len(angry) < 2.5
     assert sum(review["order_id"] is None for review in reviews) > 0
@@ -356,8 +413,9 @@ def test_checkout_funnel_drops_off_worse_on_mobile(shop: dict[str, list[dict]]) 
         devices[key] = event["device_category"]
 
     def abandonment(device: str | None) -> float:
-        chosen = [names for key, names in sessions.items()
-                  if device is None or devices[key] == device]
+        chosen = [
+            names for key, names in sessions.items() if device is None or devices[key] == device
+        ]
         return 1 - sum("purchase" in names for names in chosen) / len(chosen)
 
     assert 0.62 <= abandonment(None) <= 0.78
@@ -381,8 +439,13 @@ class _FormFields(HTMLParser):
 
 def test_checkout_pages_match_the_spec() -> None:
     spec = tomllib.loads((FIXTURES / "checkout" / "spec.toml").read_text(encoding="utf-8"))
-    assert [step["id"] for step in spec["steps"]] == ["cart", "information", "shipping",
-                                                      "payment", "confirmation"]
+    assert [step["id"] for step in spec["steps"]] == [
+        "cart",
+        "information",
+        "shipping",
+        "payment",
+        "confirmation",
+    ]
     assert spec["account"]["guest_checkout"] is True
     assert spec["help"]["live_chat"] is False
     for step in spec["steps"]:
