@@ -45,6 +45,8 @@ REGISTER_HOOKS: dict[str, str] = {
     "register_routing_strategies": "routing_strategies",
 }
 
+#: The hook of each kind.
+HOOK_OF_KIND: dict[str, str] = {kind: hook for hook, kind in REGISTER_HOOKS.items()}
 #: What each kind is called in messages ("two plugins register the carrier 'dhl'").
 KIND_NOUNS: dict[str, str] = {
     "carriers": "carrier",
@@ -93,10 +95,29 @@ def _env_list(value: str | None) -> list[str] | None:
 
 
 class Registry:
-    """Everything plugins registered, by kind and name, with provenance."""
+    """Everything plugins registered, by kind and name, with provenance.
 
-    def __init__(self) -> None:
+    With ``collect``, each kind of :data:`REGISTER_HOOKS` is collected the first
+    time it is asked for (``collect(kind)`` calls its hook), so a command imports
+    only what the plugins register for the kinds it uses: ``opsctl route`` never
+    loads a carrier's or a checkout audit's module.
+    """
+
+    def __init__(self, collect: Callable[[Registry, str], None] | None = None) -> None:
         self._by_kind: dict[str, dict[str, Registration]] = {}
+        self._collect = collect
+        self._pending = set(REGISTER_HOOKS.values()) if collect is not None else set()
+
+    def _entries(self, kind: str) -> dict[str, Registration]:
+        """The registrations of ``kind``, by name, collected first if they are not yet."""
+        if kind in self._pending:
+            try:
+                self._collect(self, kind)  # type: ignore[misc]
+            except BaseException:
+                self._by_kind.pop(kind, None)  # a clash: the next use meets it again
+                raise
+            self._pending.discard(kind)
+        return self._by_kind.get(kind, {})
 
     def add(self, kind: str, name: str, obj: Any, plugin: str) -> None:
         """Record ``obj`` as ``kind``/``name``; a name already taken is a :class:`PluginError`."""
@@ -117,7 +138,7 @@ class Registry:
 
     def get(self, kind: str, name: str) -> Any:
         """The object registered as ``kind``/``name``; an unknown name is a usage error."""
-        entries = self._by_kind.get(kind, {})
+        entries = self._entries(kind)
         if name not in entries:
             known = ", ".join(sorted(entries)) or "none"
             raise UsageError(f"unknown {KIND_NOUNS.get(kind, kind)} {name!r} (known: {known})")
@@ -125,7 +146,7 @@ class Registry:
 
     def registrations(self, kind: str) -> list[Registration]:
         """All registrations of one kind, sorted by name."""
-        return sorted(self._by_kind.get(kind, {}).values(), key=lambda r: r.name)
+        return sorted(self._entries(kind).values(), key=lambda r: r.name)
 
     def names(self, kind: str) -> list[str]:
         return [r.name for r in self.registrations(kind)]
@@ -133,7 +154,8 @@ class Registry:
     def by_plugin(self, plugin: str) -> dict[str, list[str]]:
         """What one plugin registered: kind -> sorted names."""
         found: dict[str, list[str]] = {}
-        for kind, entries in self._by_kind.items():
+        for kind in dict.fromkeys([*REGISTER_HOOKS.values(), *self._by_kind]):
+            entries = self._entries(kind)
             names = sorted(n for n, r in entries.items() if r.plugin == plugin)
             if names:
                 found[kind] = names
@@ -241,20 +263,23 @@ class PluginHost:
 
     @property
     def registry(self) -> Registry:
-        """Carriers, marketplaces, review sources, notifiers... collected on first use."""
+        """Carriers, marketplaces, review sources, notifiers... each kind collected on its
+        first use (see :class:`Registry`)."""
         if self._registry is None:
-            registry = Registry()
-            for hook_name, kind in REGISTER_HOOKS.items():
-
-                def make_register(plugin: str, kind: str = kind) -> Callable[..., None]:
-                    def register(obj: Any, name: str | None = None) -> None:
-                        registry.add(kind, name or getattr(obj, "name", None), obj, plugin)
-
-                    return register
-
-                self._call_each(hook_name, register=make_register)
-            self._registry = registry
+            self._registry = Registry(collect=self._collect)
         return self._registry
+
+    def _collect(self, registry: Registry, kind: str) -> None:
+        """Call the hook of ``kind`` of every plugin, adding what each registers."""
+        hook_name = HOOK_OF_KIND[kind]
+
+        def make_register(plugin: str) -> Callable[..., None]:
+            def register(obj: Any, name: str | None = None) -> None:
+                registry.add(kind, name or getattr(obj, "name", None), obj, plugin)
+
+            return register
+
+        self._call_each(hook_name, register=make_register)
 
     def commands(self, builtin_names: Iterable[str]) -> dict[str, Registration]:
         """Commands added by plugins, checked against built-ins and each other."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import types
 
+import pytest
 from helpers import install_fake_distribution, run_opsctl
 
 from opsctl import hookimpl
+from opsctl.errors import PluginError
 from opsctl.plugins import PluginHost
 
 
@@ -256,9 +258,56 @@ def test_unnamed_registration_is_an_error_naming_the_plugin():
 
     plugin.register_notifiers = register_notifiers
     host = PluginHost(discover=False, environ={}, extra_plugins=[("anon", plugin)])
-    try:
-        host.registry  # noqa: B018 - building the registry is the act under test
-    except Exception as exc:
-        assert "plugin 'anon' registered a notifier without a name" in str(exc)
-    else:
-        raise AssertionError("an unnamed registration was accepted")
+    with pytest.raises(PluginError, match="plugin 'anon' registered a notifier without a name"):
+        host.registry.registrations("notifiers")
+
+
+def test_each_kind_is_collected_when_first_asked_for():
+    """A command pays only for the kinds it uses: route never imports a carrier module."""
+    called = []
+    plugin = types.SimpleNamespace()
+
+    @hookimpl
+    def register_carriers(register):
+        called.append("carriers")
+        register(types.SimpleNamespace(name="acme"))
+
+    @hookimpl
+    def register_routing_strategies(register):
+        called.append("routing_strategies")
+        register(object(), name="cheapest-acme")
+
+    plugin.register_carriers = register_carriers
+    plugin.register_routing_strategies = register_routing_strategies
+    host = PluginHost(discover=False, environ={}, extra_plugins=[("acme", plugin)])
+    assert host.registry.names("routing_strategies") == ["cheapest-acme"]
+    assert called == ["routing_strategies"]
+    host.registry.names("routing_strategies")
+    assert called == ["routing_strategies"]  # once per run
+    assert host.registry.by_plugin("acme") == {
+        "carriers": ["acme"],
+        "routing_strategies": ["cheapest-acme"],
+    }
+    assert called == ["routing_strategies", "carriers"]
+
+
+def test_a_clash_in_one_kind_is_met_on_every_use_of_it():
+    def carrier_plugin(plugin_name):
+        plugin = types.SimpleNamespace()
+
+        @hookimpl
+        def register_carriers(register):
+            register(types.SimpleNamespace(name="dhl"))
+
+        plugin.register_carriers = register_carriers
+        return plugin
+
+    host = PluginHost(
+        discover=False,
+        environ={},
+        extra_plugins=[("one", carrier_plugin("one")), ("two", carrier_plugin("two"))],
+    )
+    for _ in range(2):
+        with pytest.raises(PluginError, match="carrier 'dhl' is registered by both"):
+            host.registry.registrations("carriers")
+    assert host.registry.registrations("kpis") == []
