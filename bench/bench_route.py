@@ -216,7 +216,7 @@ def run(scale: float = 1.0) -> list[dict]:
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--cli":
-        cli(sys.argv[2:])
+        cli(sys.argv[2:])  # ends the process, as the console script does
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--only", choices=["throughput", "quality"])
