@@ -7,14 +7,16 @@ bounded memory, and keeps every decision where it is:
 1. **Check** the shipments and orders files against the data contract
    (:mod:`opsctl.sla.bulkfiles`): every value, the record checks, repeated
    keys.
-2. **Fold** the events file into one row per tracking number with the facts
-   of a :class:`~opsctl.sla.timeline.Timeline` (first and last event and scan,
-   first time the carrier reached the customer, delivery, latest status with
-   the timeline's tie-break between events at the same instant, its reason,
-   the counts; the status classes come from :mod:`opsctl.sla.timeline`), and
-   with what the contract checks of the events need: rows outside the subset
-   this path reads, repeated natural keys (compared by hash: a collision only
-   costs a slower run), times without an offset, unmapped codes.
+2. **Fold** the events file, read once, into a table of one row per
+   tracking number with the facts of a :class:`~opsctl.sla.timeline.Timeline`
+   (first and last event and scan, first time the carrier reached the
+   customer, delivery, latest status with the timeline's tie-break between
+   events at the same instant, its reason, the counts; the status classes
+   come from :mod:`opsctl.sla.timeline`), and with what the contract checks of
+   the events need: rows outside the subset this path reads, repeated natural
+   keys (each timeline's keys compared by hash, and the timelines where two
+   may be equal compared value by value), times without an offset, unmapped
+   codes.
 3. **Join** each shipment, with its position in its file, to its timeline and
    its order, and stream the rows to Python in batches.
 4. **Judge.** Python turns each row back into the loaders' values
@@ -75,10 +77,13 @@ from opsctl.tracking import TrackingStatus
 
 __all__ = ["ENGINE_VARIABLE", "Declined", "check_files", "wanted"]
 
-#: DuckDB's memory budget (MB) while folding and joining; beyond it, it spills to disk.
-MEMORY_LIMIT_MB = 256
+#: DuckDB's memory budget (MB) while folding and joining; beyond it, it spills to disk
+#: (folding with the keys of each timeline's events cannot: see :func:`fold_events_sql`).
+MEMORY_LIMIT_MB = 384
 #: More for reading NDJSON, whose reader holds larger buffers.
 NDJSON_EXTRA_MB = 128
+#: DuckDB's memory budget (MB) while the shipments are judged.
+JUDGING_MEMORY_LIMIT_MB = 256
 #: Rows fetched from DuckDB at a time.
 BATCH_ROWS = 8192
 #: Input size (bytes) from which forked processes help judging, and the most processes.
@@ -146,52 +151,79 @@ def _events_sql(events: FileRelation) -> str:
     """
 
 
-def _events_checks_sql(events: FileRelation) -> str:
-    """The events file's contract checks, over the whole file in one row.
-
-    ``bad`` counts the rows outside the fast path's subset; ``repeated`` the
-    events whose natural key (tracking number, carrier, instant, raw code or
-    status) another event has, compared by hash (a collision only costs a
-    slower run); ``first_naive``/``last_naive`` span the times without an
-    offset; ``unmapped`` counts the events whose raw code maps to no status by
-    carrier and raw code.
-    """
-    key = "hash(tracking_number, carrier, moment, coalesce(raw_code, status))"
-    return f"""
-    SELECT count(*) FILTER (bad) AS bad,
-        count(*) - count(DISTINCT {key}) AS repeated,
-        min(moment) FILTER (naive) AS first_naive,
-        max(moment) FILTER (naive) AS last_naive,
-        histogram([carrier, coalesce(raw_code, '')]) FILTER (stage IS NULL) AS unmapped
-    FROM ({_events_sql(events)})
-    """
+#: Bits of the hash of an event's natural key kept per event while folding. Two events
+#: of one timeline whose keys share these bits send the timeline to an exact check.
+KEY_HASH_BITS = 32
+#: The table of folded timelines (:func:`_fold_sql`), one row per tracking number.
+TIMELINES = "timelines"
 
 
-def _fold_sql(events: FileRelation) -> str:
-    """One row per tracking number with the facts of its :class:`Timeline`.
+def _fold_sql(events: FileRelation, *, keys: bool = True) -> str:
+    """One row per tracking number with the facts of its :class:`Timeline` and the
+    contract checks of its events, from one read of the events file.
 
-    First and last event and scan, first time the carrier reached the
-    customer, delivery, latest status with the timeline's tie-break between
+    The facts: first and last event and scan, first time the carrier reached
+    the customer, delivery, latest status with the timeline's tie-break between
     events at the same instant (packed with its rank), its reason, the counts.
+    The checks: ``bad`` counts the rows outside the fast path's subset;
+    ``suspect`` is true when two of the timeline's events may share their
+    natural key (carrier, instant, raw code or status; the tracking number is
+    the group's), compared by :data:`KEY_HASH_BITS` bits of its hash, which
+    :func:`fold_events_sql` confirms exactly; ``first_naive``/``last_naive``
+    span the times without an offset; ``codes`` lists the (carrier, raw code)
+    of its events whose raw code maps to no status. Without ``keys``, no
+    timeline is a suspect and :func:`_all_repeated_sql` must check the file.
     """
     latest = f"moment * {RANKS} + stage"
+    key = "hash(carrier, moment, coalesce(raw_code, status))"
+    key_type = "UINTEGER" if KEY_HASH_BITS <= 32 else "UBIGINT"
+    key_bits = f"({key} % {1 << KEY_HASH_BITS})::{key_type}"
+    keys_sql = f"list({key_bits})" if keys else "NULL::UINTEGER[]"
     return f"""
-    SELECT tracking_number,
-        count(*) AS events,
-        count(*) FILTER (stage IS NULL) AS unmapped,
-        min(moment) AS first_event,
-        max(moment) AS last_event,
-        arg_max_null(zone, moment) AS last_zone,
-        min(CASE WHEN stage = {STAGE_RANK[S.PRE_TRANSIT]} THEN moment END) AS label,
-        min(CASE WHEN stage IN ({_ranks(CARRIER_SCANS)}) THEN moment END) AS first_scan,
-        max(CASE WHEN stage IN ({_ranks(CARRIER_SCANS)}) THEN moment END) AS last_scan,
-        min(CASE WHEN stage IN ({_ranks(REACHED_CUSTOMER)}) THEN moment END) AS reached,
-        min(CASE WHEN stage = {STAGE_RANK[S.DELIVERED]} THEN moment END) AS delivered,
-        max({latest}) AS latest,
-        arg_max_null(why, {latest}) AS latest_reason
-    FROM ({_events_sql(events)})
-    GROUP BY tracking_number
+    SELECT * EXCLUDE (keys), coalesce(len(list_distinct(keys)) < events, false) AS suspect
+    FROM (
+        SELECT tracking_number,
+            count(*) AS events,
+            count(*) FILTER (stage IS NULL) AS unmapped,
+            min(moment) AS first_event,
+            max(moment) AS last_event,
+            arg_max_null(zone, moment) AS last_zone,
+            min(CASE WHEN stage = {STAGE_RANK[S.PRE_TRANSIT]} THEN moment END) AS label,
+            min(CASE WHEN stage IN ({_ranks(CARRIER_SCANS)}) THEN moment END) AS first_scan,
+            max(CASE WHEN stage IN ({_ranks(CARRIER_SCANS)}) THEN moment END) AS last_scan,
+            min(CASE WHEN stage IN ({_ranks(REACHED_CUSTOMER)}) THEN moment END) AS reached,
+            min(CASE WHEN stage = {STAGE_RANK[S.DELIVERED]} THEN moment END) AS delivered,
+            max({latest}) AS latest,
+            arg_max_null(why, {latest}) AS latest_reason,
+            count(*) FILTER (bad) AS bad,
+            {keys_sql} AS keys,
+            min(moment) FILTER (naive) AS first_naive,
+            max(moment) FILTER (naive) AS last_naive,
+            list([carrier, coalesce(raw_code, '')]) FILTER (stage IS NULL) AS codes
+        FROM ({_events_sql(events)})
+        GROUP BY tracking_number
+    )
     """
+
+
+def _repeated_sql(events: FileRelation) -> str:
+    """How many events of the suspect timelines (see :func:`_fold_sql`) repeat another
+    event's natural key, compared value by value."""
+    return f"""
+    SELECT coalesce(sum(n - 1), 0) FROM (
+        SELECT count(*) AS n
+        FROM ({_events_sql(events)})
+        WHERE tracking_number IN (SELECT tracking_number FROM {TIMELINES} WHERE suspect)
+        GROUP BY tracking_number, carrier, moment, coalesce(raw_code, status)
+    ) WHERE n > 1
+    """
+
+
+def _all_repeated_sql(events: FileRelation) -> str:
+    """How many events repeat another event's natural key, over the whole file, compared
+    by hash (a collision only costs a slower run)."""
+    key = "hash(tracking_number, carrier, moment, coalesce(raw_code, status))"
+    return f"SELECT count(*) - count(DISTINCT {key}) FROM ({_events_sql(events)})"
 
 
 SHIPMENT_COLUMNS = (
@@ -333,8 +365,7 @@ def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
             {shipments.problem(only=PARSED_BY_JUDGE)} AS unchecked
         FROM {shipments.source}
     ) AS s
-    LEFT JOIN ({_fold_sql(relations["tracking_events"])}) AS t
-        ON t.tracking_number = s.tracking_number
+    LEFT JOIN {TIMELINES} AS t ON t.tracking_number = s.tracking_number
     LEFT JOIN {order_source} AS o ON o.order_id = s.order_id
     """
 
@@ -387,6 +418,8 @@ def _connect(
             "memory_limit": f"{MEMORY_LIMIT_MB + (NDJSON_EXTRA_MB if ndjson else 0)}MB",
             "temp_directory": spill,
             "threads": threads or _processes(),
+            # Give the memory of a dropped table back at once (judging needs it).
+            "allocator_bulk_deallocation_flush_threshold": "32MB",
         }
     )
     connection.execute(f"SET TimeZone = {sql_text(timezone_name)}")
@@ -423,29 +456,48 @@ def check_files_sql(connection, relations: Mapping[str, FileRelation]) -> None:
             raise Declined(f"{relation.path}: rows for the loaders to check")
 
 
-def check_events_sql(
+def fold_events_sql(
     connection, events: FileRelation, timezone_name: str
 ) -> Counter[tuple[str, str]]:
-    """Hold the events file against the contract (:class:`Declined` if not); return the
-    counts of its unmapped (carrier, raw code) pairs.
+    """Fold the events file into the table :data:`TIMELINES` and hold it against the
+    contract (:class:`Declined` if not); return the counts of its unmapped (carrier,
+    raw code) pairs.
 
-    Times without an offset are read in the config's timezone: DuckDB and
-    Python must agree on its rules over the years they span.
+    The file is read once. The keys of each timeline's events must fit in
+    memory: if they do not, the timelines are folded without them, which
+    spills to disk, and the repeated keys are counted over the whole file, by
+    hash (a collision only costs a slower run). Times without an offset are
+    read in the config's timezone: DuckDB and Python must agree on its rules
+    over the years they span.
     """
-    bad, repeated, first_naive, last_naive, unmapped = connection.execute(
-        _events_checks_sql(events)
+    import duckdb
+
+    try:
+        connection.execute(f"CREATE TEMP TABLE {TIMELINES} AS {_fold_sql(events)}")
+        keyed = True
+    except duckdb.OutOfMemoryException:
+        log.debug("sla: out of memory folding with the events' keys: folding without")
+        connection.execute(f"DROP TABLE IF EXISTS {TIMELINES}")
+        connection.execute(f"CREATE TEMP TABLE {TIMELINES} AS {_fold_sql(events, keys=False)}")
+        keyed = False
+    bad, suspect, first_naive, last_naive = connection.execute(
+        "SELECT sum(bad), count(*) FILTER (suspect), min(first_naive), max(last_naive) "
+        f"FROM {TIMELINES}"
     ).fetchone()
-    if bad or repeated:
+    if suspect:
+        log.debug("sla: %d timelines' event keys compared value by value", suspect)
+    repeated_sql = _repeated_sql(events) if keyed else _all_repeated_sql(events)
+    if bad or ((suspect or not keyed) and connection.execute(repeated_sql).fetchone()[0]):
         raise Declined(f"{events.path}: rows for the loaders to check")
     if first_naive is not None:
         first, last = _year(first_naive), _year(last_naive)
         if not zone_rules_agree(connection, timezone_name, first - 1, last + 1):
             raise Declined(f"DuckDB and Python disagree on {timezone_name} in {first}-{last}")
-    codes: Counter[tuple[str, str]] = Counter()
-    if unmapped:
-        for (carrier, code), count in zip(unmapped["key"], unmapped["value"], strict=True):
-            codes[(carrier, code)] += count
-    return codes
+    unmapped = connection.execute(
+        f"SELECT code[1], code[2], count(*) FROM (SELECT unnest(codes) AS code FROM {TIMELINES}"
+        " WHERE codes IS NOT NULL) GROUP BY ALL"
+    ).fetchall()
+    return Counter({(carrier, code): count for carrier, code, count in unmapped})
 
 
 def _year(micros: int) -> int:
@@ -619,11 +671,12 @@ def check_files(
                 step = _Steps()
                 check_files_sql(connection, relations)
                 step.done("shipments and orders checked")
-                unmapped = check_events_sql(connection, relations["tracking_events"], timezone_name)
-                step.done("events checked")
+                unmapped = fold_events_sql(connection, relations["tracking_events"], timezone_name)
+                step.done("events folded and checked")
                 rows = f"({_joined_sql(relations)})"
                 if may_settle:
                     connection.execute(f"CREATE TEMP TABLE joined AS {rows}")
+                    connection.execute(f"DROP TABLE {TIMELINES}")  # its memory, for judging
                     rows = "(SELECT * FROM joined WHERE NOT settled)"
                     settled = connection.execute(
                         f"SELECT [{PROFILE_SQL}], count(*) FROM joined WHERE settled GROUP BY ALL"
@@ -631,8 +684,10 @@ def check_files(
                     for profile, shipments in settled:
                         judges.local.settle(profile, shipments, report)
                     log.debug("sla: %d shipments settled in SQL", sum(n for _, n in settled))
+                    # Judging holds the listed rows: DuckDB keeps less, spilling the rest.
+                    connection.execute(f"SET memory_limit = '{JUDGING_MEMORY_LIMIT_MB}MB'")
                 result = connection.execute(_rows_sql(rows))
-                step.done("events folded and joined")
+                step.done("shipments joined")
                 counted = report.counted
                 judges.judge(iter(lambda: result.fetchmany(BATCH_ROWS), []), report)
                 if may_settle:
