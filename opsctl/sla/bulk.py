@@ -123,7 +123,8 @@ def _events_sql(events: FileRelation) -> str:
     columns a query uses.
     """
     names = ", ".join(sql_text(status.value) for status in STATUSES_BY_RANK)
-    shaped = f"regexp_full_match(occurred, '{TIMESTAMP_PATTERN}') AND left(occurred, 4) <> '0000'"
+    pattern = f"regexp_full_match(occurred, '{TIMESTAMP_PATTERN}')"
+    shaped = f"{pattern} AND NOT starts_with(occurred, '0000')"
     return f"""
         SELECT *,
             other_bad OR NOT coalesce({shaped} AND instant IS NOT NULL, false)
@@ -254,15 +255,18 @@ ORDER_COLUMNS = (
 #: The latest earliest end of a day, after midnight UTC: no zone is ahead of UTC by more
 #: than 14 hours, so a day ends nowhere before 10:00 UTC (fixed offsets in zoneinfo
 #: reach +14:00, Pacific/Kiritimati; local mean times before 1900 went further).
-DAY_ENDS_NOT_BEFORE_UTC = "INTERVAL 10 HOUR"
+DAY_ENDS_NOT_BEFORE_UTC_HOURS = 10
 #: And a day has ended everywhere by 12:00 UTC the next day (UTC-12); with a margin, as
 #: rows within it are only offered to the exact test of :meth:`RowJudge.judge`.
-DAY_ENDS_BY_UTC = "INTERVAL 38 HOUR"
+DAY_ENDS_BY_UTC_HOURS = 38
 
 
-def _settle_sql() -> tuple[str, str]:
-    """SQL ``(settled, reach)`` of a joined shipment, from the one rule of
+def _settle_sql() -> tuple[str, str, str]:
+    """SQL ``(columns, settled, reach)`` of a joined shipment, from the one rule of
     :func:`~opsctl.sla.engine.assess` that decides a delivery alone.
+
+    ``columns`` are computed once per row, in the join (``settle_reached``,
+    ``settle_day``); ``settled`` and ``reach`` read them, a level up.
 
     ``settled`` is true on a shipment that is surely ``delivered_on_time``,
     decided where it needs no timezone and no calendar: the carrier's latest
@@ -297,13 +301,17 @@ def _settle_sql() -> tuple[str, str]:
         AND ({delivered} IS NOT NULL OR {status} = {rank(S.AVAILABLE_FOR_PICKUP)})
         AND coalesce({date_check(promise)}, false)
         AND {promise} >= '1900-01-01'"""
-    ended_nowhere = f"epoch_us(CAST({promise} AS DATE) + {DAY_ENDS_NOT_BEFORE_UTC})"
-    ended_everywhere = f"epoch_us(CAST({promise} AS DATE) + {DAY_ENDS_BY_UTC})"
-    settled = f"coalesce({delivery} AND {reached} < {ended_nowhere}, false)"
-    reach = f"""CASE WHEN coalesce({delivery}
-            AND {reached} >= {ended_nowhere} AND {reached} < {ended_everywhere}, false)
-        THEN {reached} END"""
-    return settled, reach
+    hour = 3_600_000_000
+    # The promised day's midnight UTC (microseconds), on the rows that meet the conditions.
+    columns = f"""{reached} AS settle_reached,
+        CASE WHEN {delivery} THEN epoch_us(CAST({promise} AS DATE) + INTERVAL 0 HOUR) END
+            AS settle_day"""
+    ended_nowhere = f"settle_day + {DAY_ENDS_NOT_BEFORE_UTC_HOURS * hour}"
+    ended_everywhere = f"settle_day + {DAY_ENDS_BY_UTC_HOURS * hour}"
+    settled = f"coalesce(settle_reached < {ended_nowhere}, false)"
+    reach = f"""CASE WHEN settle_reached >= {ended_nowhere}
+            AND settle_reached < {ended_everywhere} THEN settle_reached END"""
+    return columns, settled, reach
 
 
 #: The columns of a shipment's profile in the joined rows.
@@ -350,7 +358,7 @@ def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
     def column(name: str) -> str:
         return f"{columns.get(name, 't.' + name)} AS {name}"
 
-    settled, reach = _settle_sql()
+    settle_columns, settled, reach = _settle_sql()
     selected = ", ".join(
         [f"{profile[name]} AS profile_{name}" for name in PROFILE_COLUMNS]
         + [column(name) for name in ROW_COLUMNS if name not in ("position", "profile", "reach")]
@@ -358,7 +366,9 @@ def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
     # The shipment's cells are checked by then, so its delivery time reads as in Python.
     delivered_us = epoch_micros(shipments.cell("delivered_at"))
     return f"""
-    SELECT {selected}, {reach} AS reach, {settled} AS settled
+    SELECT * EXCLUDE (settle_reached, settle_day), {reach} AS reach, {settled} AS settled
+    FROM (
+    SELECT {selected}, {settle_columns}
     FROM (
         SELECT {shipment_cells},
             {delivered_us} AS delivered_us,
@@ -367,6 +377,7 @@ def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
     ) AS s
     LEFT JOIN {TIMELINES} AS t ON t.tracking_number = s.tracking_number
     LEFT JOIN {order_source} AS o ON o.order_id = s.order_id
+    )
     """
 
 
@@ -713,14 +724,31 @@ def check_files(
     return unmapped
 
 
+def _peak_rss_mb() -> int:
+    """This process's peak resident memory (MB), where the platform tells it."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // (1 << 20) if sys.platform == "darwin" else peak // 1024
+
+
 class _Steps:
-    """Logs how long each step of the fast path took (``-vv``), and the CPU time this
-    process spent on it (DuckDB's threads included, forked processes not)."""
+    """Logs how long each step of the fast path took (``-vv``), the CPU time this
+    process spent on it (DuckDB's threads included, forked processes not) and this
+    process's peak resident memory so far."""
 
     def __init__(self) -> None:
         self.started, self.cpu = time.perf_counter(), time.process_time()
 
     def done(self, what: str) -> None:
         now, cpu = time.perf_counter(), time.process_time()
-        log.debug("sla: %s in %.1f s (%.1f CPU-s)", what, now - self.started, cpu - self.cpu)
+        log.debug(
+            "sla: %s in %.1f s (%.1f CPU-s; peak RSS %d MB)",
+            what,
+            now - self.started,
+            cpu - self.cpu,
+            _peak_rss_mb(),
+        )
         self.started, self.cpu = now, cpu

@@ -277,7 +277,7 @@ def value_check(column: Column, value: str) -> str | None:
 def date_check(value: str) -> str:
     """SQL true for an ISO 8601 date both Python and DuckDB read: ``2026-10-01``."""
     return (
-        f"(regexp_full_match({value}, '{DATE_PATTERN}') AND left({value}, 4) <> '0000' "
+        f"(regexp_full_match({value}, '{DATE_PATTERN}') AND NOT starts_with({value}, '0000') "
         f"AND TRY_CAST({value} AS DATE) IS NOT NULL)"
     )
 
@@ -285,7 +285,7 @@ def date_check(value: str) -> str:
 def timestamp_check(value: str) -> str:
     """SQL true for a timestamp in the forms of :data:`TIMESTAMP_PATTERN`, with a valid date."""
     return (
-        f"(regexp_full_match({value}, '{TIMESTAMP_PATTERN}') AND left({value}, 4) <> '0000' "
+        f"(regexp_full_match({value}, '{TIMESTAMP_PATTERN}') AND NOT starts_with({value}, '0000') "
         f"AND TRY_CAST({value} AS TIMESTAMPTZ) IS NOT NULL)"
     )
 
