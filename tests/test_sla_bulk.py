@@ -84,6 +84,7 @@ def test_parts_judged_in_forked_processes_give_identical_verdicts(opsctl_run, mo
         "json",
     )
     assert FAST in fast.stderr
+    assert "rows judged in 3 shares, one per process" in fast.stderr
     same_output(fast, slow)
 
 

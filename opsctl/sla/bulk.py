@@ -18,14 +18,17 @@ bounded memory, and keeps every decision where it is:
    may be equal compared value by value), times without an offset, unmapped
    codes.
 3. **Join** each shipment, with its position in its file, to its timeline and
-   its order, and stream the rows to Python in batches.
+   its order; count the shipments surely delivered on time in SQL (when none
+   of them is listed); stream the other rows to Python in batches.
 4. **Judge.** Python turns each row back into the loaders' values
    (:mod:`opsctl.sla.bulkrows`), builds the shipment's facts with the same
    :class:`~opsctl.sla.facts.FactsBuilder` and gives them to
    :func:`opsctl.sla.engine.assess`, the one set of verdict rules. Only the
    summary counts and the listed rows are kept. For large files, processes
    forked before DuckDB starts (one per CPU, up to :data:`MAX_PROCESSES`)
-   judge batches beside this one.
+   judge beside this one: the rows are written once to a DuckDB file
+   (:class:`RowsFile`) and each process reads its share, so no row is
+   pickled from one process to another.
 
 Anything outside what this path can vouch for raises
 :class:`~opsctl.sla.bulkfiles.Declined`, and the caller reads the files with
@@ -41,7 +44,7 @@ import os
 import sys
 import tempfile
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -556,13 +559,48 @@ def _start_worker(judging: Judging) -> None:
     _WORKER_JUDGE = (judging, judging.judge())
 
 
-def _judge_batch(rows: list[tuple]) -> Report:
-    """Judge one batch of rows in a forked process; its report goes back to the parent."""
+def _judge_share(path: str, share: int, shares: int) -> Report:
+    """Judge one share of the rows in the DuckDB file ``path`` (see :class:`RowsFile`) in a
+    forked process, reading them itself; its report goes back to the parent."""
     assert _WORKER_JUDGE is not None
     judging, judge = _WORKER_JUDGE
     report = Report(**judging.report_options)
-    judge.judge([rows], report)
+    with RowsFile.open(path) as connection:
+        judge.judge(RowsFile.batches(connection, share, shares), report)
     return report
+
+
+class RowsFile:
+    """The rows to judge, written once to a DuckDB file that every judging process reads
+    its share of, so that no row is pickled from one process to another."""
+
+    TABLE = "judged_rows"
+    #: DuckDB's memory budget (MB) in each process that reads the file.
+    MEMORY_LIMIT_MB = 64
+
+    @classmethod
+    def write(cls, connection, rows_sql: str, path: str) -> None:
+        connection.execute(f"ATTACH {sql_text(path)} AS judged")
+        try:
+            connection.execute(f"CREATE TABLE judged.{cls.TABLE} AS {rows_sql}")
+        finally:
+            connection.execute("DETACH judged")
+
+    @classmethod
+    def open(cls, path: str):
+        import duckdb
+
+        return duckdb.connect(
+            path,
+            read_only=True,
+            config={"threads": 1, "memory_limit": f"{cls.MEMORY_LIMIT_MB}MB"},
+        )
+
+    @classmethod
+    def batches(cls, connection, share: int, shares: int) -> Iterable[list[tuple]]:
+        """The rows of ``share`` (of ``shares``), ``BATCH_ROWS`` at a time."""
+        result = connection.execute(f"SELECT * FROM {cls.TABLE} WHERE rowid % {shares} = {share}")
+        return iter(lambda: result.fetchmany(BATCH_ROWS), [])
 
 
 def _processes() -> int:
@@ -570,12 +608,11 @@ def _processes() -> int:
 
 
 class Judges:
-    """Judges batches of rows in this process and in forked ones.
+    """Judges rows in this process and, for large inputs, in forked ones.
 
     The processes are forked when this is built, before DuckDB starts its
-    threads. Each batch goes to an idle forked process; when they are all
-    busy, this process judges it itself, so the work balances and at most a
-    few batches wait in pipes.
+    threads. With them, the rows to judge are written to a :class:`RowsFile`
+    and each process judges its share, reading it itself.
     """
 
     def __init__(self, judging: Judging, processes: int):
@@ -586,27 +623,19 @@ class Judges:
             context = multiprocessing.get_context("fork")
             self.pool = context.Pool(self.helpers, initializer=_start_worker, initargs=(judging,))
 
-    def judge(self, batches: Iterable[list[tuple]], report: Report) -> None:
-        """Judge every batch into ``report``."""
-        pending: deque = deque()
-        here = sent = 0
-
-        def collect(result) -> None:
-            report.merge(result.get())
-
-        for rows in batches:
-            while pending and pending[0].ready():
-                collect(pending.popleft())
-            if self.pool is not None and len(pending) < 2 * self.helpers:
-                pending.append(self.pool.apply_async(_judge_batch, (rows,)))
-                sent += 1
-            else:
-                self.local.judge([rows], report)
-                here += 1
+    def judge_file(self, path: str, report: Report) -> None:
+        """Judge the rows of the :class:`RowsFile` ``path`` into ``report``: each forked
+        process reads and judges its share of them, this one the first share."""
+        shares = self.helpers + 1
+        assert self.pool is not None
+        pending = [
+            self.pool.apply_async(_judge_share, (path, share, shares)) for share in range(1, shares)
+        ]
+        with RowsFile.open(path) as connection:
+            self.local.judge(RowsFile.batches(connection, 0, shares), report)
         for result in pending:
-            collect(result)
-        if sent:
-            log.debug("sla: %d batches judged here, %d by forked processes", here, sent)
+            report.merge(result.get())
+        log.debug("sla: rows judged in %d shares, one per process", shares)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -697,10 +726,19 @@ def check_files(
                     log.debug("sla: %d shipments settled in SQL", sum(n for _, n in settled))
                     # Judging holds the listed rows: DuckDB keeps less, spilling the rest.
                     connection.execute(f"SET memory_limit = '{JUDGING_MEMORY_LIMIT_MB}MB'")
-                result = connection.execute(_rows_sql(rows))
-                step.done("shipments joined")
-                counted = report.counted
-                judges.judge(iter(lambda: result.fetchmany(BATCH_ROWS), []), report)
+                if judges.pool is None:
+                    result = connection.execute(_rows_sql(rows))
+                    step.done("shipments joined")
+                    counted = report.counted
+                    batches = iter(lambda: result.fetchmany(BATCH_ROWS), [])
+                    judges.local.judge(batches, report)
+                else:
+                    path = os.path.join(spill, "rows.duckdb")
+                    RowsFile.write(connection, _rows_sql(rows), path)
+                    connection.close()  # its memory, for judging
+                    step.done("shipments joined")
+                    counted = report.counted
+                    judges.judge_file(path, report)
                 if may_settle:
                     log.debug(
                         "sla: %d deliveries settled with their destination's deadline",
