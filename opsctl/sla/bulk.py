@@ -432,8 +432,6 @@ def _connect(
             "memory_limit": f"{MEMORY_LIMIT_MB + (NDJSON_EXTRA_MB if ndjson else 0)}MB",
             "temp_directory": spill,
             "threads": threads or _processes(),
-            # Give the memory of a dropped table back at once (judging needs it).
-            "allocator_bulk_deallocation_flush_threshold": "32MB",
         }
     )
     connection.execute(f"SET TimeZone = {sql_text(timezone_name)}")
