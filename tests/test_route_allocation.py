@@ -76,6 +76,21 @@ def test_the_weight_limit_refuses_a_service_and_the_rate_card_prices_the_weight(
     assert shipment.cost == Decimal("12.90")  # 7.90 + 0.20 x 25
 
 
+@pytest.mark.parametrize(
+    ("weight", "label"),
+    [
+        ("19.99", "royalmail/standard"),
+        ("20", "royalmail/standard"),  # at the lightest weight limit: every lane carries it
+        ("20.01", "dpd/express"),  # just over it: Royal Mail's 20 kg limit refuses it
+        ("30.01", "dpd/classic"),  # over DPD Express's 30 kg too
+    ],
+)
+def test_a_weight_limit_refuses_only_parcels_heavier_than_it(weight, label):
+    parcel = [line(weight_kg=Decimal(weight))]
+    routing = run([order(promised_by=None)], parcel, stock(("leeds", "A", 1)), ONLY_LEEDS)
+    assert shipment_of(routing).lane.label == label
+
+
 def test_costs_in_another_currency_are_compared_in_the_routing_currency():
     # to Germany: DPD Classic from Leeds 9.38 GBP vs DHL from Venlo 7.05 EUR = 5.99 GBP
     de = order(ship_to_country="DE", currency="EUR", promised_by=None)

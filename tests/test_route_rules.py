@@ -85,6 +85,35 @@ def test_each_order_follows_the_first_rule_that_takes_it(request_order, lines, e
     assert chain_names(RULES, request_order, lines) == expected
 
 
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ('{ channel = "ebay" }', [["rest"], ["first", "rest"], ["rest"], ["first", "rest"]]),
+        ('{ channel = "ebay", country = "IE" }', [["rest"], ["rest"], ["rest"], ["first", "rest"]]),
+        ("{}", [["first", "rest"]] * 4),
+    ],
+)
+def test_one_rule_set_gives_each_order_the_chain_of_its_own_fields(when, expected):
+    # the chain of orders alike in the fields the rules read is worked out once: orders
+    # unlike in any of them must not share it
+    toml = f'[[rules]]\nname = "first"\nwhen = {when}\non_no_fit = "next-rule"\n'
+    toml += '[[rules]]\nname = "rest"\n'
+    routing = settings(toml)
+    network = Network(LOCATIONS, SERVICES, routing)
+    rules = RuleSet(routing, network, STRATEGIES)
+    ireland = {"ship_to_country": "IE", "currency": "EUR"}
+    orders = [
+        order("O1", channel="web"),
+        order("O2", channel="ebay"),
+        order("O3", channel="web", **ireland),
+        order("O4", channel="ebay", **ireland),
+    ]
+    lines = [line(each.order_id) for each in orders]
+    requests, _ = build_requests(orders, lines, routing, network, tz=LONDON)
+    for _ in range(2):  # worked out, then from what was worked out
+        assert [[rule.name for rule in rules.chain(each)] for each in requests] == expected
+
+
 def test_value_criteria_compare_in_the_routing_currency():
     # 120 EUR is 102 GBP at 0.85: above a 100 GBP threshold
     toml = '[[rules]]\nname = "big"\nwhen = { min_value = "100" }\n[[rules]]\nname = "rest"\n'

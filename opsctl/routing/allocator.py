@@ -38,7 +38,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
-from itertools import islice
+from itertools import count, islice
+from operator import attrgetter
 
 from opsctl.routing.model import (
     BACKORDERED,
@@ -77,6 +78,8 @@ STATE_DAYS = 31
 
 #: An empty mapping, for what the resources have no entry for.
 _NONE: dict = {}
+#: A request's order id.
+_order_id = attrgetter("order_id")
 
 
 def _kg(weight) -> str:
@@ -136,7 +139,7 @@ class Allocator:
     def run(self, requests: Sequence[Request]) -> list[Decision]:
         """Route ``requests``; the decisions come back in the order of ``requests``."""
         batch = sorted(requests, key=_fair_sort_key)
-        self._rank = {request.order_id: rank for rank, request in enumerate(batch)}
+        self._rank = dict(zip(map(_order_id, batch), count()))  # order id -> rank, in C
         waiting = self._route_on_time(batch)
         # orders the relaxation found it cannot keep, or serve: repairing them is futile
         not_kept: set[str] = set()
@@ -493,10 +496,15 @@ class Allocator:
         promise, weight = request.promise, request.weight
         found = []
         for site, _ in planner.sites(request, rule):
+            table = None
+            if must_keep and promise is not None:
+                table = planner.departures(request, rule, site)
+                if table[1] > promise:
+                    continue  # no departure delivers in time
             if not planner.fits(request.units, site.location_id, self.resources.initial):
                 continue
             first = None
-            for lane, day, delivery, _ in planner.departures(request, rule, site)[0]:
+            for lane, day, delivery, _ in (table or planner.departures(request, rule, site))[0]:
                 if must_keep and delivery > promise:  # type: ignore[operator]
                     continue
                 limit = lane.max_weight_kg  # Lane.carries, inline
@@ -649,9 +657,8 @@ class Allocator:
                 units = by_location.get(site_id, 0)
                 state.append(quantity if units >= quantity else units if units > 0 else 0)
         for site_id, capacity, days in days_of:
-            by_day = load.get(site_id, _NONE)
-            for day in days:
-                state.append(by_day.get(day, 0) >= capacity)
+            shipments_on = load.get(site_id, _NONE).get
+            state += [shipments_on(day, 0) >= capacity for day in days]
         return tuple(state)
 
     def _on_time_scope(
@@ -691,12 +698,13 @@ class Allocator:
     def _improve(self, batch: Sequence[Request]) -> None:
         """Let orders that missed their first choice take a better plan freed since."""
         budget = IMPROVE_BUDGET
+        compromised, changed = self._compromised, self._changed_skus
         for _ in range(IMPROVE_ROUNDS):
             moved = False
             for request in batch:
                 order_id = request.order_id
-                if order_id not in self._compromised or not any(
-                    sku in self._changed_skus for sku, _ in request.units
+                if order_id not in compromised or not any(
+                    sku in changed for sku, _ in request.units
                 ):
                     continue
                 decision = self.decisions[order_id]

@@ -41,7 +41,9 @@ def prepared_km(a: Prepared, b: Prepared) -> float:
     lat1, lon1, cos1 = a
     lat2, lon2, cos2 = b
     h = math.sin((lat2 - lat1) / 2) ** 2 + cos1 * cos2 * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+    root = math.sqrt(h)
+    # min(1.0, root), without a call: this runs for every order and location
+    return 2 * EARTH_RADIUS_KM * math.asin(root if root < 1.0 else 1.0)
 
 
 def _normal(postal_code: str) -> str:

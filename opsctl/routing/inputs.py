@@ -69,13 +69,14 @@ def _read_inputs(
         (orders if isinstance(record, Order) else lines).append(record)
     check_shipped_units(lines, data.file("orders"))
     routed = ledger.routed_order_ids() if ledger is not None else set()
-    orders = [
-        order
-        for order in orders
-        if order.order_id not in routed
-        and (placed_since is None or order.placed_at >= placed_since)
-        and (placed_until is None or order.placed_at < placed_until)
-    ]
+    if routed or placed_since is not None or placed_until is not None:
+        orders = [
+            order
+            for order in orders
+            if order.order_id not in routed
+            and (placed_since is None or order.placed_at >= placed_since)
+            and (placed_until is None or order.placed_at < placed_until)
+        ]
     wanted = {order.order_id for order in orders}
     separate = list(data.records("order_lines", required=False, option=OPTIONS["order_lines"]))
     check_shipped_units(separate, data.file("order_lines"))

@@ -7,7 +7,7 @@ the data files, :mod:`opsctl.routing.planner` builds shipments and plans, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -64,10 +64,11 @@ class Request:
     #: Memo of the planner: lane -> price of the order's :attr:`weight` (its currency's,
     #: the routing currency's).
     prices: dict[Lane, tuple[Decimal, Decimal]] | None = None
+    #: ``order.order_id``, read as a plain attribute: a run reads it millions of times.
+    order_id: str = field(init=False, repr=False)
 
-    @property
-    def order_id(self) -> str:
-        return self.order.order_id
+    def __post_init__(self) -> None:
+        self.order_id = self.order.order_id
 
     def column_values(self, column: str) -> list[Any]:
         """The values of ``column`` on the order, else on its lines (one-file exports)."""

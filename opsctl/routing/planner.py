@@ -11,7 +11,7 @@ broken by :func:`~opsctl.routing.strategies.tie_break`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from itertools import combinations
@@ -37,6 +37,8 @@ ON_TIME = "on-time"
 SiteChoice = tuple[Site, float | None]
 
 _FAR = float("inf")
+#: What a memo of distances gives for a site it does not have yet.
+_UNKNOWN: Any = object()
 #: Built-in strategies whose key of a one-shipment plan the planner works out inline
 #: (the same tuple as their ``key``): the planner ranks millions of lanes in a batch.
 _GENERIC, _CHEAPEST, _NEAREST, _PRIORITY, _FEWEST = range(5)
@@ -100,6 +102,20 @@ def _taken(wanted: Sequence[tuple[dict | None, dict | None, int]], site_id: str)
     return False
 
 
+def _any_taken(
+    wanted: Sequence[tuple[dict | None, dict | None, int]], choices: Iterable[SiteChoice]
+) -> bool:
+    """Whether :func:`_taken` holds for the site of any of ``choices`` (one loop for all)."""
+    for site, _ in choices:
+        site_id = site.location_id
+        for by_location, _, quantity in wanted:
+            if by_location is None or by_location.get(site_id, 0) < quantity:
+                if _held(wanted, site_id):
+                    return True
+                break
+    return False
+
+
 def _better(key: tuple[Any, ...], plan: Plan, best_key: tuple[Any, ...] | None, best: Plan | None):
     if best is None or best_key is None or key < best_key:
         return True
@@ -125,6 +141,7 @@ _Context = tuple[
     "dict[str, Decimal | None] | None",
     "dict[str, Any] | None",
     bool,
+    "Decimal | None",
 ]
 
 
@@ -219,9 +236,8 @@ class Planner:
         destination = None
         for site in sites:
             site_id = site.location_id
-            if site_id in known:
-                distance = known[site_id]
-            else:
+            distance = known.get(site_id, _UNKNOWN)
+            if distance is _UNKNOWN:
                 # Network.distance_km, with both points prepared once
                 distance = None
                 if site.coordinates is not None and request.destination is not None:
@@ -480,7 +496,7 @@ class Planner:
         context = self._contexts.get((rule, order.channel, order.ship_to_country))
         if context is None:
             context = self._context(request, rule)
-        kind, choices, ordered, tables, floors, bounds, distances = context
+        kind, choices, ordered, tables, floors, bounds, distances, lightest = context
         on_time_only = accept == ON_TIME or rule.rule.require_on_time
         blocked = False
         if distances:  # the context has the sites alone
@@ -489,6 +505,9 @@ class Planner:
             choices = [choice for choice in choices if choice[0].location_id in only]
         items, weight, promise = request.items, request.weight, request.promise
         late_cut = promise if on_time_only else None
+        # whether some lane's weight limit can refuse the order (rarely: once per order, not
+        # once per lane)
+        heavy = lightest is not None and weight > lightest
         # what is left of each SKU the order wants, per location (nothing changes meanwhile)
         wanted = []
         for sku, quantity in request.units:
@@ -530,11 +549,7 @@ class Planner:
                         # Nothing here can beat the best, nor at the sites after it (visited
                         # in bound order): only whether their stock was taken counts.
                         if not blocked:
-                            blocked = _taken(wanted, site_id)
-                            for other, _ in sites:
-                                if blocked:
-                                    break
-                                blocked = _taken(wanted, other.location_id)
+                            blocked = _taken(wanted, site_id) or _any_taken(wanted, sites)
                         break
             fits = True
             for by_location, _, quantity in wanted:
@@ -567,9 +582,10 @@ class Planner:
             # generator costs a resume per lane, and this runs for every lane of every site
             # visited of every order)
             for lane, earliest, delivery, later in table[0]:
-                limit = lane.max_weight_kg
-                if limit is not None and weight > limit:
-                    continue
+                if heavy:
+                    limit = lane.max_weight_kg
+                    if limit is not None and weight > limit:
+                        continue
                 if late_cut is not None and delivery > late_cut:
                     continue  # late already: spilling to a later departure delivers no earlier
                 day = earliest
@@ -580,7 +596,9 @@ class Planner:
                     day, delivery = spilled
                 on_time = None if promise is None else delivery <= promise
                 late = on_time is False
-                if late and late_cut is not None:
+                if late and (late_cut is not None or (b_on_time and kind)):
+                    # only plans that keep the promise count, or a built-in strategy ranks
+                    # this one after the on-time best whatever it costs: no need to price it
                     continue
                 price = prices.get(lane)
                 if price is None:
@@ -699,13 +717,15 @@ class Planner:
         worked out once for all such orders: (strategy kind, the served sites (with no
         distance, or the sites alone when distances matter), those in visiting order, the
         departure tables by site, the floors and bounds of the sites (None for a plugin's
-        strategy), whether distances matter)."""
+        strategy), whether distances matter, the least weight limit of their lanes (None
+        when none has one): a parcel no heavier fits every lane)."""
         order = request.order
+        key = (rule, order.channel, order.ship_to_country)
         kind = self._kind(rule)
         distances = self._distance_matters(rule)
         served: Sequence[Any] = self._served_sites(request, rule)
         if distances:  # the served sites alone: choose adds each order's distances
-            served = self._served[(rule, order.channel, order.ship_to_country)]
+            served = self._served[key]
         floors = bounds = None
         ordered: Sequence[SiteChoice] = served
         if kind:
@@ -714,9 +734,23 @@ class Planner:
             if not distances:
                 ordered = self._visits(kind, served, bounds)
         tables = self._tables(rule, order.ship_to_country)
-        found = (kind, served, ordered, tables, floors, bounds, distances)
-        self._contexts[(rule, order.channel, order.ship_to_country)] = found
+        lightest = self._lightest_limit(rule, request, self._served[key])
+        found = (kind, served, ordered, tables, floors, bounds, distances, lightest)
+        self._contexts[key] = found
         return found
+
+    def _lightest_limit(
+        self, rule: BoundRule, request: Request, sites: Sequence[Site]
+    ) -> Decimal | None:
+        """The least weight limit of the lanes ``rule`` allows from ``sites`` to the order's
+        country, or None when none has a limit."""
+        limits = [
+            lane.max_weight_kg
+            for site in sites
+            for lane in self.lanes(rule, site, request)
+            if lane.max_weight_kg is not None
+        ]
+        return min(limits, default=None)
 
     def _split_options(
         self,

@@ -48,6 +48,19 @@ class RoutingStrategy(Protocol):
 def tie_break(plan: Plan) -> tuple[Any, ...]:
     """How plans with equal strategy keys are ordered (the same for every strategy)."""
     shipments = plan.shipments
+    if len(shipments) == 1:  # nearly every plan: the same tuple, built without generators
+        (s,) = shipments
+        site, lane = s.site, s.lane
+        return (
+            1,
+            plan.cost,
+            plan.delivery,
+            (site.priority,),
+            (site.location_id,),
+            (lane.carrier,),
+            (lane.name,),
+            (s.ship_date,),
+        )
     return (
         len(shipments),
         plan.cost,
