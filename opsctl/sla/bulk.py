@@ -578,11 +578,14 @@ class RowsFile:
 
     @classmethod
     def write(cls, connection, rows_sql: str, path: str) -> None:
+        started = time.perf_counter()
+        connection.execute("SET force_compression = 'uncompressed'")  # read once: not worth it
         connection.execute(f"ATTACH {sql_text(path)} AS judged")
         try:
             connection.execute(f"CREATE TABLE judged.{cls.TABLE} AS {rows_sql}")
         finally:
             connection.execute("DETACH judged")
+        log.debug("sla: rows to judge written in %.1f s", time.perf_counter() - started)
 
     @classmethod
     def open(cls, path: str):
