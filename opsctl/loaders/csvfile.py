@@ -1,18 +1,19 @@
 """CSV files: a header, then one record per row (orders may carry their lines).
 
-Lines are read with a bound (:func:`~opsctl.loaders.lines.physical_lines`),
+Lines are read with a bound (:func:`~opsctl.loaders.lines.line_blocks`),
 so line numbers are physical ones even when quoted fields span lines.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from opsctl.errors import DataError
-from opsctl.loaders.lines import physical_lines
+from opsctl.loaders.lines import line_blocks
 from opsctl.loaders.orders import LINE_COLUMNS, ORDER_COLUMNS, OrderSequence, has_lines
 from opsctl.loaders.rowparser import CONVERSION_ERRORS, RowParser, missing_columns, row_error
 from opsctl.model.entities import ORDER_LINES, ORDERS
@@ -24,6 +25,59 @@ _CSV_FAULTS = {
     "unexpected end of data": "a quoted field is never closed (unterminated quote)",
     "field larger than field limit": "a field is longer than the limit: is a quote unterminated?",
 }
+
+
+#: What makes a block of lines need the csv module (with a text, line breaks are plain).
+_NOT_PLAIN = ('"', "\0")
+
+
+class CsvReader:
+    """``csv.reader(lines, strict=True)`` over blocks of lines, with the same rows and line_num.
+
+    A block whose text has no quote or NUL and no line break but ``\\n`` and
+    ``\\r\\n`` (see :func:`~opsctl.loaders.lines.line_blocks`), starting where
+    no record is open, is split at commas here: for such lines that is exactly
+    what the csv module does, with none of its per-character work. Other
+    blocks go through the csv module, record by record.
+    """
+
+    def __init__(self, blocks: Iterable[tuple[list[str], str | None]]):
+        self.line_num = 0
+        self._blocks = iter(blocks)
+        self._queue: deque[str] = deque()
+        self._rows = self._generate()
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return self._rows
+
+    def __next__(self) -> list[str]:
+        return next(self._rows)
+
+    def _generate(self) -> Iterator[list[str]]:
+        queue = self._queue
+        reader = csv.reader(self._lines(), strict=True)
+        for lines, text in self._blocks:
+            if text is not None and not queue and not any(c in text for c in _NOT_PLAIN):
+                for line in lines:
+                    self.line_num += 1
+                    line = line.rstrip("\r\n")
+                    yield line.split(",") if line else []
+                continue
+            queue.extend(lines)
+            while queue:
+                yield next(reader)
+
+    def _lines(self) -> Iterator[str]:
+        """What the csv module reads: the lines queued, then more blocks if a record is open."""
+        queue = self._queue
+        while True:
+            while queue:
+                self.line_num += 1
+                yield queue.popleft()
+            lines = next(self._blocks, None)
+            if lines is None:
+                return
+            queue.extend(lines[0])
 
 
 class CsvFile:
@@ -39,8 +93,7 @@ class CsvFile:
         problems: list[tuple[int, str]] = []
         # Process-wide in the csv module: each CSV load sets its own bound.
         csv.field_size_limit(self.max_line_bytes)
-        lines = physical_lines(stream, self.name, self.max_line_bytes, problems)
-        reader = csv.reader(lines, strict=True)
+        reader = CsvReader(line_blocks(stream, self.name, self.max_line_bytes, problems))
         try:
             header = self._header(next(reader, None))
         except csv.Error as error:
