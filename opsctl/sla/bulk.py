@@ -85,8 +85,6 @@ __all__ = ["ENGINE_VARIABLE", "Declined", "check_files", "wanted"]
 MEMORY_LIMIT_MB = 384
 #: More for reading NDJSON, whose reader holds larger buffers.
 NDJSON_EXTRA_MB = 128
-#: DuckDB's memory budget (MB) while the shipments are judged.
-JUDGING_MEMORY_LIMIT_MB = 256
 #: Rows fetched from DuckDB at a time.
 BATCH_ROWS = 8192
 #: Input size (bytes) from which forked processes help judging, and the most processes.
@@ -155,8 +153,8 @@ def _events_sql(events: FileRelation) -> str:
     """
 
 
-#: Bits of the hash of an event's natural key kept per event while folding. Two events
-#: of one timeline whose keys share these bits send the timeline to an exact check.
+#: Bits of the hash of an event's natural key kept per event while folding (at most 32).
+#: Two events of one timeline whose keys share these bits send it to an exact check.
 KEY_HASH_BITS = 32
 #: The table of folded timelines (:func:`_fold_sql`), one row per tracking number.
 TIMELINES = "timelines"
@@ -180,8 +178,7 @@ def _fold_sql(events: FileRelation, *, keys: bool = True) -> str:
     """
     latest = f"moment * {RANKS} + stage"
     key = "hash(carrier, moment, coalesce(raw_code, status))"
-    key_type = "UINTEGER" if KEY_HASH_BITS <= 32 else "UBIGINT"
-    key_bits = f"({key} % {1 << KEY_HASH_BITS})::{key_type}"
+    key_bits = f"({key} % {1 << KEY_HASH_BITS})::UINTEGER"
     keys_sql = f"list({key_bits})" if keys else "NULL::UINTEGER[]"
     return f"""
     SELECT * EXCLUDE (keys), coalesce(len(list_distinct(keys)) < events, false) AS suspect
@@ -307,7 +304,7 @@ def _settle_sql() -> tuple[str, str, str]:
     hour = 3_600_000_000
     # The promised day's midnight UTC (microseconds), on the rows that meet the conditions.
     columns = f"""{reached} AS settle_reached,
-        CASE WHEN {delivery} THEN epoch_us(CAST({promise} AS DATE) + INTERVAL 0 HOUR) END
+        CASE WHEN {delivery} THEN epoch_us(CAST({promise} AS DATE)) END
             AS settle_day"""
     ended_nowhere = f"settle_day + {DAY_ENDS_NOT_BEFORE_UTC_HOURS * hour}"
     ended_everywhere = f"settle_day + {DAY_ENDS_BY_UTC_HOURS * hour}"
@@ -725,8 +722,6 @@ def check_files(
                     for profile, shipments in settled:
                         judges.local.settle(profile, shipments, report)
                     log.debug("sla: %d shipments settled in SQL", sum(n for _, n in settled))
-                    # Judging holds the listed rows: DuckDB keeps less, spilling the rest.
-                    connection.execute(f"SET memory_limit = '{JUDGING_MEMORY_LIMIT_MB}MB'")
                 if judges.pool is None:
                     result = connection.execute(_rows_sql(rows))
                     step.done("shipments joined")
@@ -767,7 +762,7 @@ def _peak_rss_mb() -> int:
     """This process's peak resident memory (MB), where the platform tells it."""
     try:
         import resource
-    except ImportError:  # not on Windows
+    except ImportError:  # Windows has no resource module
         return 0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak // (1 << 20) if sys.platform == "darwin" else peak // 1024
