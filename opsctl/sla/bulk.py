@@ -136,7 +136,7 @@ def _events_sql(events: FileRelation) -> str:
                 SELECT *,
                     TRY_CAST(occurred AS TIMESTAMPTZ) AS instant,
                     NOT {has_offset("occurred")} AS naive,
-                    right(occurred, 6) AS zone,
+                    substr(occurred, -6) AS zone,
                     list_position([{names}], status) - 1 AS stage
                 FROM (
                     SELECT {events.cell("tracking_number")} AS tracking_number,
@@ -257,8 +257,12 @@ ORDER_COLUMNS = (
 #: reach +14:00, Pacific/Kiritimati; local mean times before 1900 went further).
 DAY_ENDS_NOT_BEFORE_UTC_HOURS = 10
 #: And a day has ended everywhere by 12:00 UTC the next day (UTC-12); with a margin, as
-#: rows within it are only offered to the exact test of :meth:`RowJudge.judge`.
+#: rows within it are only settled by the exact test of :data:`SETTLE_BY_DEADLINE`.
 DAY_ENDS_BY_UTC_HOURS = 38
+#: The SQL function (Python, :meth:`RowJudge.promise_deadline_us`) that gives the end of
+#: a promised day in a shipment's destination, as judging reckons it.
+DEADLINE_FUNCTION = "opsctl_promise_deadline_us"
+DEADLINE_ARGUMENTS = ["VARCHAR", "DOUBLE", "DOUBLE", "BOOLEAN", "VARCHAR", "VARCHAR"]
 
 
 def _settle_sql() -> tuple[str, str, str]:
@@ -279,10 +283,10 @@ def _settle_sql() -> tuple[str, str, str]:
 
     ``reach`` is that first reach (microseconds since the epoch) of a shipment
     that meets the same conditions but reached the customer while the promised
-    day may not have ended yet at its destination: :meth:`RowJudge.judge`
-    settles it with the destination's own deadline, or judges it. NULL on every
-    other row (later reaches, promises by a time or from transit days, times
-    without an offset), which Python judges.
+    day may not have ended yet at its destination: :data:`SETTLE_BY_DEADLINE`
+    settles it with the destination's own deadline. NULL on every other row
+    (later reaches, promises by a time or from transit days, times without an
+    offset), which Python judges.
     """
 
     def rank(status: TrackingStatus) -> int:
@@ -312,6 +316,17 @@ def _settle_sql() -> tuple[str, str, str]:
     reach = f"""CASE WHEN settle_reached >= {ended_nowhere}
             AND settle_reached < {ended_everywhere} THEN settle_reached END"""
     return columns, settled, reach
+
+
+#: Settles the rows of the table ``joined`` (see :func:`_joined_sql`) whose ``reach``
+#: came by the end of the promised day at their destination, from
+#: :data:`DEADLINE_FUNCTION`. Python's code: run on one thread (the others would wait).
+SETTLE_BY_DEADLINE = f"""
+    UPDATE joined SET settled = true
+    WHERE reach IS NOT NULL AND reach <= {DEADLINE_FUNCTION}(profile_order_country,
+        ship_to_latitude, ship_to_longitude, profile_channel IS NOT NULL,
+        profile_ship_to_country, coalesce(promised_by, order_promised_by))
+"""
 
 
 #: The columns of a shipment's profile in the joined rows.
@@ -361,7 +376,7 @@ def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
     settle_columns, settled, reach = _settle_sql()
     selected = ", ".join(
         [f"{profile[name]} AS profile_{name}" for name in PROFILE_COLUMNS]
-        + [column(name) for name in ROW_COLUMNS if name not in ("position", "profile", "reach")]
+        + [column(name) for name in ROW_COLUMNS if name not in ("position", "profile")]
     )
     # The shipment's cells are checked by then, so its delivery time reads as in Python.
     delivered_us = epoch_micros(shipments.cell("delivered_at"))
@@ -532,8 +547,6 @@ class Judging:
     now: datetime
     filters: Filters
     report_options: dict[str, Any]
-    #: Whether deliveries may be counted unjudged (see :func:`_may_settle`).
-    settle: bool = False
 
     def judge(self) -> RowJudge:
         return RowJudge(
@@ -542,7 +555,6 @@ class Judging:
             policy=self.policy,
             now=self.now,
             filters=self.filters,
-            settle=self.settle,
         )
 
 
@@ -697,7 +709,7 @@ def check_files(
         "keep_verdicts": report.keep_verdicts,
     }
     may_settle = _may_settle(filters, report)
-    judging = Judging(timezone_name, builder, policy, now, filters, options, may_settle)
+    judging = Judging(timezone_name, builder, policy, now, filters, options)
     judges = Judges(judging, _parallel(relations, report))
     try:
         with tempfile.TemporaryDirectory(prefix="opsctl-sla-") as spill:
@@ -706,6 +718,14 @@ def check_files(
             except Exception as error:  # an unknown timezone for ICU, a broken install...
                 raise Declined(f"DuckDB: {error}") from None
             try:
+                connection.create_function(
+                    DEADLINE_FUNCTION,
+                    judges.local.promise_deadline_us,
+                    DEADLINE_ARGUMENTS,
+                    "BIGINT",
+                    null_handling="special",
+                    side_effects=False,
+                )
                 step = _Steps()
                 check_files_sql(connection, relations)
                 step.done("shipments and orders checked")
@@ -715,17 +735,25 @@ def check_files(
                 if may_settle:
                     connection.execute(f"CREATE TEMP TABLE joined AS {rows}")
                     connection.execute(f"DROP TABLE {TIMELINES}")  # its memory, for judging
+                    connection.execute("SET threads = 1")
+                    connection.execute(SETTLE_BY_DEADLINE)
+                    connection.execute(f"SET threads = {threads or _processes()}")
                     rows = "(SELECT * FROM joined WHERE NOT settled)"
                     settled = connection.execute(
-                        f"SELECT [{PROFILE_SQL}], count(*) FROM joined WHERE settled GROUP BY ALL"
+                        f"SELECT [{PROFILE_SQL}], count(*), count(*) FILTER (reach IS NOT NULL) "
+                        "FROM joined WHERE settled GROUP BY ALL"
                     ).fetchall()
-                    for profile, shipments in settled:
+                    for profile, shipments, _ in settled:
                         judges.local.settle(profile, shipments, report)
-                    log.debug("sla: %d shipments settled in SQL", sum(n for _, n in settled))
+                    log.debug(
+                        "sla: %d shipments settled in SQL, %d of them with their "
+                        "destination's deadline",
+                        sum(row[1] for row in settled),
+                        sum(row[2] for row in settled),
+                    )
                 if judges.pool is None:
                     result = connection.execute(_rows_sql(rows))
                     step.done("shipments joined")
-                    counted = report.counted
                     batches = iter(lambda: result.fetchmany(BATCH_ROWS), [])
                     judges.local.judge(batches, report)
                 else:
@@ -733,13 +761,7 @@ def check_files(
                     RowsFile.write(connection, _rows_sql(rows), path)
                     connection.close()  # its memory, for judging
                     step.done("shipments joined")
-                    counted = report.counted
                     judges.judge_file(path, report)
-                if may_settle:
-                    log.debug(
-                        "sla: %d deliveries settled with their destination's deadline",
-                        report.counted - counted,
-                    )
                 step.done("shipments judged")
             except Declined:
                 raise

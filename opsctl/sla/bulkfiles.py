@@ -291,8 +291,12 @@ def timestamp_check(value: str) -> str:
 
 
 def has_offset(value: str) -> str:
-    """SQL true when a checked timestamp names its UTC offset (``Z`` or ``±HH:MM``)."""
-    return f"(ends_with({value}, 'Z') OR {value} LIKE '%+__:__' OR {value} LIKE '%-__:__')"
+    """SQL true when a checked timestamp names its UTC offset (``Z`` or ``±HH:MM``).
+
+    Only for the forms of :data:`TIMESTAMP_PATTERN`: there, the sixth character
+    from the end is a sign only in an offset (``T15:24``, ``:24:40``, ``40.123``
+    and ``123456`` end the others)."""
+    return f"(ends_with({value}, 'Z') OR substr({value}, -6, 1) IN ('+', '-'))"
 
 
 def epoch_micros(value: str, instant: str | None = None, naive: str | None = None) -> str:

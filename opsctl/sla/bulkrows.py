@@ -60,9 +60,6 @@ ROW_COLUMNS = (
     "delivered",
     "latest",
     "latest_reason",
-    # the first reach of a delivery the destination's deadline may settle (see
-    # opsctl.sla.bulk._settle_sql), else None
-    "reach",
 )
 #: The shipment's and order's columns in ``profile``.
 PROFILE_COLUMNS = (
@@ -172,20 +169,34 @@ class RowJudge:
         policy: ThresholdPolicy,
         now: datetime,
         filters: Filters,
-        settle: bool = False,
     ):
         self.decode = Decoder(timezone_name)
         self.builder, self.now, self.filters = builder, now, filters
         self.limits_for = lru_cache(maxsize=4096)(policy.for_shipment)
-        #: Whether rows with a ``reach`` may be counted unjudged when the carrier reached
-        #: the customer by the promise's deadline (no shipment is listed, kept or filtered).
-        self.settle_reached = settle
         self.deadline_us = lru_cache(maxsize=8192)(self._deadline_us)
 
     @staticmethod
     def _deadline_us(promise: date, zone: str) -> int:
         """The last microsecond of the promised day in ``zone``, since the epoch."""
         return (end_of_day(promise, zone) - EPOCH) // timedelta(microseconds=1)
+
+    def promise_deadline_us(
+        self,
+        order_country: str | None,
+        latitude: float | None,
+        longitude: float | None,
+        has_order: bool,
+        ship_to_country: str | None,
+        promise: str,
+    ) -> int:
+        """The end of the promised day ``promise`` (a date's text) at a shipment's
+        destination, in microseconds since the epoch, from the columns of a row as
+        :meth:`judge` reads them: the timezone is the one the facts of the shipment
+        would have (:meth:`~opsctl.sla.facts.FactsBuilder.destination_zone` of the
+        order's coordinates and country). SQL calls it to settle deliveries."""
+        zone = timezone_for(order_country, latitude, longitude) if has_order else None
+        where = self.builder.destination_zone(zone, order_country or ship_to_country)
+        return self.deadline_us(self.decode.deadline(promise), where)
 
     def judge(self, batches: Iterable[Sequence[tuple]], report: Report) -> None:
         """Judge every row of every batch (``fetchmany`` results) into ``report``."""
@@ -198,8 +209,6 @@ class RowJudge:
         )
         now, assemble, keep = self.now, self.builder.assemble, self.filters.keep
         add, limits_for = report.add, self.limits_for
-        settle_reached, destination_zone = self.settle_reached, self.builder.destination_zone
-        deadline_us, settle = self.deadline_us, self.settle
         statuses, epoch, micro = STATUSES_BY_RANK, EPOCH, timedelta(microseconds=1)
         empty = Timeline()
         for rows in batches:
@@ -229,23 +238,14 @@ class RowJudge:
                 delivered,
                 latest,
                 latest_reason,
-                reach,
             ) in rows:
-                values = profile_of(profile)
                 carrier, service, location_id, ship_to_country, ship_channel, channel, country = (
-                    values
+                    profile_of(profile)
                 )
-                zone = None if channel is None else timezone_for(country, latitude, longitude)
-                if reach is not None and settle_reached:
-                    # assess()'s rule for a delivery, with the deadline the facts would have
-                    promise = deadline(promised_by or order_promised_by)
-                    where = destination_zone(zone, country or ship_to_country)
-                    if reach <= deadline_us(promise, where):
-                        settle(values, 1, report)
-                        continue
                 if channel is None:  # a required column of orders: the order is unknown
-                    placed, order_promise = None, None
+                    zone, placed, order_promise = None, None, None
                 else:
+                    zone = timezone_for(country, latitude, longitude)
                     placed = timestamp(placed_at)
                     order_promise = deadline(order_promised_by) if order_promised_by else None
                 facts = assemble(
