@@ -261,6 +261,9 @@ def check(
     ]
     title = "Shipments" if show_all or listed else "Breaches"
     emit(rows, ROW_COLUMNS, document=document, sections=sections, title=title)
+    from opsctl.cli import outlive
+
+    outlive(report, document)  # the console script then ends without freeing them one by one
     if unmapped:
         total = sum(item["events"] for item in unmapped)
         click.echo(
