@@ -9,6 +9,7 @@ steps, a declined run why the loaders read the files.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -64,6 +65,28 @@ def test_demo_shop_gives_identical_verdicts(opsctl_run, options):
     assert FAST in fast.stderr and FAST not in slow.stderr
     same_output(fast, slow)
     assert fast.json()["summary"]["shipments"] > 2000 if options == ("--all",) else True
+
+
+def test_deadlines_shared_by_forked_processes_settle_the_same_deliveries(opsctl_run, monkeypatch):
+    monkeypatch.setattr(bulk, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(bulk, "BATCH_ROWS", 10)
+    monkeypatch.setattr(bulk, "_processes", lambda: 3)
+    config = str(FIXTURES / "opsctl.toml")
+    options = ("--config", config, "sla", "check", "--as-of", DEMO_AS_OF, "--format", "json")
+    fast, slow = both(opsctl_run, *options)
+    assert "destinations' deadlines in 3 shares, one per process" in fast.stderr
+    same_output(fast, slow)
+    # Each process's share counts: the same deliveries as this process alone settles.
+    monkeypatch.setattr(bulk, "_processes", lambda: 1)
+    alone = opsctl_run("-vv", *options)
+    assert "destinations' deadlines in" not in alone.stderr
+
+    def by_deadline(run) -> int:
+        found = re.search(r"(\d+) of them with their destination's deadline", run.stderr)
+        assert found, run.stderr
+        return int(found[1])
+
+    assert by_deadline(fast) == by_deadline(alone) > 30
 
 
 def test_parts_judged_in_forked_processes_give_identical_verdicts(opsctl_run, monkeypatch):

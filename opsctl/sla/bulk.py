@@ -257,12 +257,8 @@ ORDER_COLUMNS = (
 #: reach +14:00, Pacific/Kiritimati; local mean times before 1900 went further).
 DAY_ENDS_NOT_BEFORE_UTC_HOURS = 10
 #: And a day has ended everywhere by 12:00 UTC the next day (UTC-12); with a margin, as
-#: rows within it are only settled by the exact test of :data:`SETTLE_BY_DEADLINE`.
+#: rows within it are only settled by the exact test of :func:`settle_by_deadline`.
 DAY_ENDS_BY_UTC_HOURS = 38
-#: The SQL function (Python, :meth:`RowJudge.promise_deadline_us`) that gives the end of
-#: a promised day in a shipment's destination, as judging reckons it.
-DEADLINE_FUNCTION = "opsctl_promise_deadline_us"
-DEADLINE_ARGUMENTS = ["VARCHAR", "DOUBLE", "DOUBLE", "BOOLEAN", "VARCHAR", "VARCHAR"]
 
 
 def _settle_sql() -> tuple[str, str, str]:
@@ -283,7 +279,7 @@ def _settle_sql() -> tuple[str, str, str]:
 
     ``reach`` is that first reach (microseconds since the epoch) of a shipment
     that meets the same conditions but reached the customer while the promised
-    day may not have ended yet at its destination: :data:`SETTLE_BY_DEADLINE`
+    day may not have ended yet at its destination: :func:`settle_by_deadline`
     settles it with the destination's own deadline. NULL on every other row
     (later reaches, promises by a time or from transit days, times without an
     offset), which Python judges.
@@ -318,15 +314,29 @@ def _settle_sql() -> tuple[str, str, str]:
     return columns, settled, reach
 
 
-#: Settles the rows of the table ``joined`` (see :func:`_joined_sql`) whose ``reach``
-#: came by the end of the promised day at their destination, from
-#: :data:`DEADLINE_FUNCTION`. Python's code: run on one thread (the others would wait).
-SETTLE_BY_DEADLINE = f"""
-    UPDATE joined SET settled = true
-    WHERE reach IS NOT NULL AND reach <= {DEADLINE_FUNCTION}(profile_order_country,
-        ship_to_latitude, ship_to_longitude, profile_channel IS NOT NULL,
-        profile_ship_to_country, coalesce(promised_by, order_promised_by))
+#: The rows of the table ``joined`` (see :func:`_joined_sql`) that
+#: :func:`settle_by_deadline` decides: ``rowid``, ``reach``, then the arguments of
+#: :meth:`RowJudge.promise_deadline_us`.
+REACHED_SQL = """
+    SELECT rowid, reach, profile_order_country, ship_to_latitude, ship_to_longitude,
+        profile_channel IS NOT NULL, profile_ship_to_country,
+        coalesce(promised_by, order_promised_by)
+    FROM joined WHERE reach IS NOT NULL
 """
+
+
+def settle_by_deadline(connection, judges: Judges) -> int:
+    """Settle the rows of ``joined`` whose ``reach`` came by the end of the promised day
+    at their destination (:meth:`RowJudge.promise_deadline_us`, the code and zone
+    judging uses); return how many. Python's work, shared by the judging processes."""
+    rows = connection.execute(REACHED_SQL).fetchall()
+    on_time = judges.on_time_by_deadline(rows)
+    if on_time:
+        connection.execute(
+            "UPDATE joined SET settled = true WHERE rowid IN (SELECT unnest($1::BIGINT[]))",
+            [on_time],
+        )
+    return len(on_time)
 
 
 #: The columns of a shipment's profile in the joined rows.
@@ -617,6 +627,12 @@ def _processes() -> int:
     return max(1, min(os.cpu_count() or 1, MAX_PROCESSES))
 
 
+def _on_time_share(rows: list[tuple]) -> list[int]:
+    """:meth:`RowJudge.on_time_by_deadline` in a forked process."""
+    assert _WORKER_JUDGE is not None
+    return _WORKER_JUDGE[1].on_time_by_deadline(rows)
+
+
 class Judges:
     """Judges rows in this process and, for large inputs, in forked ones.
 
@@ -632,6 +648,21 @@ class Judges:
         if self.helpers > 0:
             context = multiprocessing.get_context("fork")
             self.pool = context.Pool(self.helpers, initializer=_start_worker, initargs=(judging,))
+
+    def on_time_by_deadline(self, rows: list[tuple]) -> list[int]:
+        """:meth:`RowJudge.on_time_by_deadline`, each process taking its share of ``rows``."""
+        shares = self.helpers + 1
+        if self.pool is None or len(rows) < BATCH_ROWS:
+            return self.local.on_time_by_deadline(rows)
+        pending = [
+            self.pool.apply_async(_on_time_share, (rows[share::shares],))
+            for share in range(1, shares)
+        ]
+        on_time = self.local.on_time_by_deadline(rows[::shares])
+        for result in pending:
+            on_time += result.get()
+        log.debug("sla: destinations' deadlines in %d shares, one per process", shares)
+        return on_time
 
     def judge_file(self, path: str, report: Report) -> None:
         """Judge the rows of the :class:`RowsFile` ``path`` into ``report``: each forked
@@ -718,14 +749,6 @@ def check_files(
             except Exception as error:  # an unknown timezone for ICU, a broken install...
                 raise Declined(f"DuckDB: {error}") from None
             try:
-                connection.create_function(
-                    DEADLINE_FUNCTION,
-                    judges.local.promise_deadline_us,
-                    DEADLINE_ARGUMENTS,
-                    "BIGINT",
-                    null_handling="special",
-                    side_effects=False,
-                )
                 step = _Steps()
                 check_files_sql(connection, relations)
                 step.done("shipments and orders checked")
@@ -735,9 +758,12 @@ def check_files(
                 if may_settle:
                     connection.execute(f"CREATE TEMP TABLE joined AS {rows}")
                     connection.execute(f"DROP TABLE {TIMELINES}")  # its memory, for judging
-                    connection.execute("SET threads = 1")
-                    connection.execute(SETTLE_BY_DEADLINE)
-                    connection.execute(f"SET threads = {threads or _processes()}")
+                    started = time.perf_counter()
+                    settle_by_deadline(connection, judges)
+                    log.debug(
+                        "sla: deliveries held to their destination's deadline in %.1f s",
+                        time.perf_counter() - started,
+                    )
                     rows = "(SELECT * FROM joined WHERE NOT settled)"
                     settled = connection.execute(
                         f"SELECT [{PROFILE_SQL}], count(*), count(*) FILTER (reach IS NOT NULL) "

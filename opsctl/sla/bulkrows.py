@@ -193,10 +193,18 @@ class RowJudge:
         destination, in microseconds since the epoch, from the columns of a row as
         :meth:`judge` reads them: the timezone is the one the facts of the shipment
         would have (:meth:`~opsctl.sla.facts.FactsBuilder.destination_zone` of the
-        order's coordinates and country). SQL calls it to settle deliveries."""
+        order's coordinates and country)."""
         zone = timezone_for(order_country, latitude, longitude) if has_order else None
         where = self.builder.destination_zone(zone, order_country or ship_to_country)
         return self.deadline_us(self.decode.deadline(promise), where)
+
+    def on_time_by_deadline(self, rows: Iterable[tuple]) -> list[int]:
+        """The ids of the ``rows`` (``id``, the first reach of the customer in
+        microseconds, then the arguments of :meth:`promise_deadline_us`) whose reach
+        came by the end of the promised day at their destination: :func:`assess`
+        counts them delivered on time."""
+        deadline = self.promise_deadline_us
+        return [row_id for row_id, reach, *where in rows if reach <= deadline(*where)]
 
     def judge(self, batches: Iterable[Sequence[tuple]], report: Report) -> None:
         """Judge every row of every batch (``fetchmany`` results) into ``report``."""
