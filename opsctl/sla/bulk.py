@@ -19,7 +19,9 @@ bounded memory, and keeps every decision where it is:
    codes.
 3. **Join** each shipment, with its position in its file, to its timeline and
    its order; count the shipments surely delivered on time in SQL (when none
-   of them is listed); stream the other rows to Python in batches.
+   of them is listed), with the destination's deadline from Python for those
+   reached late on the promised day (:func:`settle_by_deadline`); stream the
+   other rows to Python in batches.
 4. **Judge.** Python turns each row back into the loaders' values
    (:mod:`opsctl.sla.bulkrows`), builds the shipment's facts with the same
    :class:`~opsctl.sla.facts.FactsBuilder` and gives them to
