@@ -69,7 +69,7 @@ def test_demo_shop_gives_identical_verdicts(opsctl_run, options):
 
 def test_deadlines_shared_by_forked_processes_settle_the_same_deliveries(opsctl_run, monkeypatch):
     monkeypatch.setattr(bulk, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(bulk, "BATCH_ROWS", 10)
+    monkeypatch.setattr(bulk, "SHARED_DEADLINES_MIN", 10)
     monkeypatch.setattr(bulk, "_processes", lambda: 3)
     config = str(FIXTURES / "opsctl.toml")
     options = ("--config", config, "sla", "check", "--as-of", DEMO_AS_OF, "--format", "json")

@@ -89,6 +89,8 @@ MEMORY_LIMIT_MB = 384
 NDJSON_EXTRA_MB = 128
 #: Rows fetched from DuckDB at a time.
 BATCH_ROWS = 8192
+#: Deliveries from which the forked processes share the work of their deadlines.
+SHARED_DEADLINES_MIN = 8192
 #: Input size (bytes) from which forked processes help judging, and the most processes.
 PARALLEL_MIN_BYTES = 32 << 20
 MAX_PROCESSES = 4
@@ -654,7 +656,7 @@ class Judges:
     def on_time_by_deadline(self, rows: list[tuple]) -> list[int]:
         """:meth:`RowJudge.on_time_by_deadline`, each process taking its share of ``rows``."""
         shares = self.helpers + 1
-        if self.pool is None or len(rows) < BATCH_ROWS:
+        if self.pool is None or len(rows) < SHARED_DEADLINES_MIN:
             return self.local.on_time_by_deadline(rows)
         pending = [
             self.pool.apply_async(_on_time_share, (rows[share::shares],))
