@@ -763,23 +763,22 @@ def check_files(
                     connection.execute(f"CREATE TEMP TABLE joined AS {rows}")
                     connection.execute(f"DROP TABLE {TIMELINES}")  # its memory, for judging
                     started = time.perf_counter()
-                    settle_by_deadline(connection, judges)
+                    by_deadline = settle_by_deadline(connection, judges)
                     log.debug(
                         "sla: deliveries held to their destination's deadline in %.1f s",
                         time.perf_counter() - started,
                     )
                     rows = "(SELECT * FROM joined WHERE NOT settled)"
                     settled = connection.execute(
-                        f"SELECT [{PROFILE_SQL}], count(*), count(*) FILTER (reach IS NOT NULL) "
-                        "FROM joined WHERE settled GROUP BY ALL"
+                        f"SELECT [{PROFILE_SQL}], count(*) FROM joined WHERE settled GROUP BY ALL"
                     ).fetchall()
-                    for profile, shipments, _ in settled:
+                    for profile, shipments in settled:
                         judges.local.settle(profile, shipments, report)
                     log.debug(
                         "sla: %d shipments settled in SQL, %d of them with their "
                         "destination's deadline",
-                        sum(row[1] for row in settled),
-                        sum(row[2] for row in settled),
+                        sum(n for _, n in settled),
+                        by_deadline,
                     )
                 if judges.pool is None:
                     result = connection.execute(_rows_sql(rows))
