@@ -637,6 +637,15 @@ def _on_time_share(rows: list[tuple]) -> list[int]:
     return _WORKER_JUDGE[1].on_time_by_deadline(rows)
 
 
+def _look_up_terms(profiles: list[tuple]) -> int:
+    """:meth:`RowJudge.look_up_terms` of each of ``profiles`` in a forked process; return
+    how many."""
+    assert _WORKER_JUDGE is not None
+    for profile in profiles:
+        _WORKER_JUDGE[1].look_up_terms(profile)
+    return len(profiles)
+
+
 class Judges:
     """Judges rows in this process and, for large inputs, in forked ones.
 
@@ -648,6 +657,7 @@ class Judges:
     def __init__(self, judging: Judging, processes: int):
         self.judging, self.local = judging, judging.judge()
         self.pool = None
+        self.lookups: list = []  # pending results of look_up_terms
         self.helpers = processes - 1
         if self.helpers > 0:
             context = multiprocessing.get_context("fork")
@@ -668,6 +678,15 @@ class Judges:
         log.debug("sla: destinations' deadlines in %d shares, one per process", shares)
         return on_time
 
+    def look_up_terms(self, profiles: list[tuple]) -> None:
+        """Have each forked process look up the terms of ``profiles`` (calendars, transit
+        days), which this one knows from settling them, before it judges: it does so while
+        this one writes the rows to judge, instead of in the course of judging."""
+        if self.pool is not None:
+            self.lookups = [
+                self.pool.apply_async(_look_up_terms, (profiles,)) for _ in range(self.helpers)
+            ]
+
     def judge_file(self, path: str, report: Report) -> None:
         """Judge the rows of the :class:`RowsFile` ``path`` into ``report``: each forked
         process reads and judges its share of them, this one the first share."""
@@ -678,6 +697,8 @@ class Judges:
         ]
         with RowsFile.open(path) as connection:
             self.local.judge(RowsFile.batches(connection, 0, shares), report)
+        for lookup in self.lookups:
+            log.debug("sla: terms of %d services looked up before judging", lookup.get())
         for result in pending:
             report.merge(result.get())
         log.debug("sla: rows judged in %d shares, one per process", shares)
@@ -774,6 +795,7 @@ def check_files(
                     ).fetchall()
                     for profile, shipments in settled:
                         judges.local.settle(profile, shipments, report)
+                    judges.look_up_terms([profile for profile, _ in settled])
                     log.debug(
                         "sla: %d shipments settled in SQL, %d of them with their "
                         "destination's deadline",

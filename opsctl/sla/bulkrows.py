@@ -296,6 +296,13 @@ class RowJudge:
                 limits = limits_for(facts.carrier, facts.service, facts.channel)
                 add(position, ShipmentVerdict(facts, assess(facts, timeline, limits, now)))
 
+    def look_up_terms(self, profile: Sequence) -> None:
+        """Look up the terms (calendar, transit days) of the service of one ``profile``
+        (the values of :data:`PROFILE_COLUMNS`) as judging does, which caches them."""
+        carrier, service, location_id, ship_to_country, _, _, country = profile
+        origin = self.builder.origins.get(location_id) if location_id else None
+        self.builder.terms(carrier, service, origin, country or ship_to_country)
+
     def settle(self, profile: Sequence, shipments: int, report: Report) -> None:
         """Count ``shipments`` shipments of one ``profile`` (the values of
         :data:`PROFILE_COLUMNS`) that SQL found surely delivered on time (see
@@ -304,8 +311,7 @@ class RowJudge:
         Their service's terms are looked up as for a judged shipment, so a
         configuration fault (no calendar) surfaces the same way.
         """
-        carrier, service, location_id, ship_to_country, ship_channel, channel, country = profile
-        origin = self.builder.origins.get(location_id) if location_id else None
-        self.builder.terms(carrier, service, origin, country or ship_to_country)
+        self.look_up_terms(profile)
+        carrier, service, _, _, ship_channel, channel, _ = profile
         channel = channel if channel is not None else ship_channel
         report.count(carrier, service, channel, Verdict.DELIVERED_ON_TIME, True, shipments)
