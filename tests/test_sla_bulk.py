@@ -9,9 +9,10 @@ steps, a declined run why the loaders read the files.
 from __future__ import annotations
 
 import json
+import pickle
 import re
 import textwrap
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -510,3 +511,19 @@ def test_without_memory_for_the_keys_the_timelines_are_folded_without_them(
     else:
         assert FAST in fast.stderr and DECLINED not in fast.stderr
         same_output(fast, slow)
+
+
+def test_a_report_sent_between_processes_keeps_its_listed_rows():
+    """A forked judge's report comes back with its rows (marshalled) and its counts."""
+    from opsctl.sla.check import Report
+
+    report = Report()
+    row = ("SH-1", "O-1", "dhl", "express", "web", "TN1", "late_in_transit", "2026-10-02")
+    report.listed_rows.append((7, (*row, None, False, 2, "in_transit", None, "late")))
+    report.listed_rows.append((3, (*row, None, True, 0, None, "2026-10-01T10:00:00Z", "x")))
+    copy = pickle.loads(pickle.dumps(report))
+    assert copy.listed_rows == report.listed_rows
+    assert [r["promise_kept"] for r in copy.rows] == [True, False]  # input order
+    # A value marshal cannot write goes by pickle instead.
+    report.listed_rows.append((1, (*row, date(2026, 10, 2), None, 0, None, None, "x")))
+    assert pickle.loads(pickle.dumps(report)).listed_rows[-1][1][8] == date(2026, 10, 2)
