@@ -516,13 +516,16 @@ def test_without_memory_for_the_keys_the_timelines_are_folded_without_them(
 def test_a_report_sent_between_processes_keeps_its_listed_rows():
     """A forked judge's report comes back with its rows (marshalled) and its counts."""
     from opsctl.sla.check import Report
+    from opsctl.sla.engine import Verdict
 
     report = Report()
+    report.count("dhl", "express", "web", Verdict.DELIVERED_ON_TIME, True, 5)
     row = ("SH-1", "O-1", "dhl", "express", "web", "TN1", "late_in_transit", "2026-10-02")
     report.listed_rows.append((7, (*row, None, False, 2, "in_transit", None, "late")))
     report.listed_rows.append((3, (*row, None, True, 0, None, "2026-10-01T10:00:00Z", "x")))
     copy = pickle.loads(pickle.dumps(report))
     assert copy.listed_rows == report.listed_rows
+    assert copy.counted == 5 and copy.summary.total.shipments == 5
     assert [r["promise_kept"] for r in copy.rows] == [True, False]  # input order
     # A value marshal cannot write goes by pickle instead.
     report.listed_rows.append((1, (*row, date(2026, 10, 2), None, 0, None, None, "x")))
