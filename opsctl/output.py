@@ -160,6 +160,49 @@ def render(
     raise click.UsageError(f"unknown format {fmt!r}; expected one of {', '.join(OUTPUT_FORMATS)}")
 
 
+#: Formats that write one line per row (CSV after its header): their rows may be rendered
+#: one by one as they are made (:class:`RowLines`), and written with :func:`emit_lines`.
+LINE_FORMATS = ("csv", "ndjson")
+
+
+class RowLines:
+    """Renders rows one at a time as lines of a :data:`LINE_FORMATS` format, exactly as
+    :func:`render` writes them: for a command that makes many rows, in several
+    processes, and keeps only their text.
+
+    A row is given as its values in the order of ``keys``; CSV writes those of
+    ``columns`` (the header, which :func:`emit_lines` adds), NDJSON every key.
+    """
+
+    def __init__(self, fmt: str, keys: Sequence[str], columns: Sequence[str]):
+        if fmt not in LINE_FORMATS:
+            raise ValueError(f"{fmt!r} is not a line format ({', '.join(LINE_FORMATS)})")
+        self.fmt, self.keys = fmt, tuple(keys)
+        self._picks = [self.keys.index(column) for column in columns]
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\n")
+
+    def __call__(self, values: Sequence[Any]) -> str:
+        """The line (with its newline) of one row."""
+        if self.fmt == "ndjson":
+            row = dict(zip(self.keys, values, strict=True))
+            return json.dumps(to_jsonable(row), ensure_ascii=False, sort_keys=False) + "\n"
+        buffer = self._buffer
+        self._writer.writerow([to_cell(values[index]) for index in self._picks])
+        line = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return line
+
+
+def emit_lines(lines: str, columns: Sequence[str]) -> None:
+    """Write rows rendered by :class:`RowLines` (in the chosen format, one of
+    :data:`LINE_FORMATS`) where :func:`emit` would: CSV gets its header first."""
+    ctx = click.get_current_context()
+    header = render("csv", [], columns) if current_format() == "csv" else ""
+    write_output(header + lines, ctx.meta.get("opsctl.output"))
+
+
 def write_output(text: str, output: str | None) -> None:
     """Write rendered data to ``output`` atomically, or to stdout."""
     if output and output != "-":

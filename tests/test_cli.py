@@ -248,3 +248,24 @@ def test_quiet_hides_warnings_but_not_errors(opsctl_run):
     assert "skipped" in noisy.stderr
     quiet = opsctl_run("-q", "plugins", plugins=[("odd", plugin)], only_plugins=True)
     assert quiet.stderr == ""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
+def test_rows_rendered_line_by_line_read_as_render_writes_them(fmt):
+    """RowLines gives, row by row, the lines render() writes for the same rows."""
+    from datetime import date
+
+    from opsctl.output import RowLines, render
+
+    keys = ["id", "note", "late", "kept", "day", "extra"]
+    columns = ["note", "id", "kept", "day"]
+    values = [
+        ("S-1", 'quote " and, comma', 2, True, date(2026, 10, 2), None),
+        ("S-2", "two\nlines", 0, False, None, "é ü"),
+        ("S-3", "", None, None, "2026-10-03", 1.5),
+    ]
+    rows = [dict(zip(keys, row, strict=True)) for row in values]
+    line = RowLines(fmt, keys, columns)
+    text = "".join(line(row) for row in values)
+    expected = render(fmt, rows, columns)
+    assert (text if fmt == "ndjson" else "note,id,kept,day\n" + text) == expected

@@ -94,7 +94,9 @@ def test_deadlines_shared_by_forked_processes_settle_the_same_deliveries(opsctl_
     assert by_deadline(fast) == by_deadline(alone) > 30
 
 
-def test_parts_judged_in_forked_processes_give_identical_verdicts(opsctl_run, monkeypatch):
+@pytest.mark.parametrize("fmt", ["json", "csv", "ndjson"])
+def test_parts_judged_in_forked_processes_give_identical_verdicts(opsctl_run, monkeypatch, fmt):
+    """CSV and NDJSON rows are rendered by the processes that judge them: the same text."""
     monkeypatch.setattr(bulk, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(bulk, "BATCH_ROWS", 100)
     monkeypatch.setattr(bulk, "_processes", lambda: 3)
@@ -109,11 +111,12 @@ def test_parts_judged_in_forked_processes_give_identical_verdicts(opsctl_run, mo
         DEMO_AS_OF,
         "--all",
         "--format",
-        "json",
+        fmt,
     )
     assert FAST in fast.stderr
     assert "rows judged in 3 shares, one per process" in fast.stderr
     same_output(fast, slow)
+    assert len(fast.stdout.splitlines()) > 2000
 
 
 def test_csv_events_give_identical_verdicts(opsctl_run, opsctl_env):
@@ -530,3 +533,21 @@ def test_a_report_sent_between_processes_keeps_its_listed_rows():
     # A value marshal cannot write goes by pickle instead.
     report.listed_rows.append((1, (*row, date(2026, 10, 2), None, 0, None, None, "x")))
     assert pickle.loads(pickle.dumps(report)).listed_rows[-1][1][8] == date(2026, 10, 2)
+
+
+def test_a_report_sent_between_processes_keeps_its_listed_lines():
+    """Listed rows kept as CSV lines come back as text and list in input order."""
+    from opsctl.sla.check import Report
+
+    report = Report(lines=("csv", ["shipment_id", "verdict", "promise_kept", "reason"]))
+    row = ("SH-1", "O-1", "dhl", "express", "web", "TN1", "late_in_transit", "2026-10-02")
+    report._rows.append((7, report.line((*row, None, False, 2, "in_transit", None, "a, b"))))
+    report._rows.append((3, report.line((*row, None, True, 0, None, None, 'say "hi"\n'))))
+    copy = pickle.loads(pickle.dumps(report))
+    assert copy.lines == (
+        'SH-1,late_in_transit,true,"say ""hi""\n"\nSH-1,late_in_transit,false,"a, b"\n'
+    )
+    with pytest.raises(ValueError):
+        Report().merge(copy)  # lines and values do not mix
+    with pytest.raises(ValueError):
+        copy.rows  # noqa: B018

@@ -9,7 +9,7 @@ import click
 
 from opsctl.app import App, pass_app
 from opsctl.cli import lockable
-from opsctl.output import emit, output_options
+from opsctl.output import LINE_FORMATS, current_format, emit, emit_lines, output_options
 
 log = logging.getLogger("opsctl.sla")
 
@@ -199,8 +199,10 @@ def check(
         )
         policy = policy_from_config(section)
 
-        def new_report() -> sla_check.Report:
-            return sla_check.Report(listed=listed, show_all=show_all, keep_verdicts=notify)
+        def new_report(lines: tuple[str, list[str]] | None = None) -> sla_check.Report:
+            return sla_check.Report(
+                listed=listed, show_all=show_all, keep_verdicts=notify, lines=lines
+            )
 
         checked = _check_files_directly(app, data, policy, now, filters, new_report)
         if checked is None:
@@ -227,7 +229,8 @@ def check(
             report, unmapped_counts = checked
         if notify:
             _notify(app, data.store, report.verdicts, now, digest)
-    summary, rows = report.summary, report.rows
+    summary = report.summary
+    rows = [] if report.line_format else report.rows
     rate, failed = sla_check.gate(summary, fail_set, rate_limit)
     by = list(dimensions) or ["carrier"]
     overview = {
@@ -260,7 +263,10 @@ def check(
         for dimension in by
     ]
     title = "Shipments" if show_all or listed else "Breaches"
-    emit(rows, ROW_COLUMNS, document=document, sections=sections, title=title)
+    if report.line_format:
+        emit_lines(report.lines, ROW_COLUMNS)
+    else:
+        emit(rows, ROW_COLUMNS, document=document, sections=sections, title=title)
     from opsctl.cli import outlive
 
     outlive(report, document)  # the console script then ends without freeing them one by one
@@ -297,9 +303,12 @@ def _check_files_directly(app: App, data, policy, now: datetime, filters, new_re
         return None
     from opsctl.sla.facts import facts_builder_for
 
+    # The rows listed in CSV or NDJSON are rendered by the processes that judge them.
+    fmt = current_format()
+    lines = (fmt, ROW_COLUMNS) if fmt in LINE_FORMATS else None
     # DuckDB out of memory (its hash tables are per thread): once more on one thread.
     for threads in (None, 1):
-        report = new_report()
+        report = new_report(lines)
         try:
             builder = facts_builder_for(app, data, with_orders=False)
             unmapped = bulk.check_files(

@@ -779,6 +779,7 @@ def check_files(
         "listed": report.listed,
         "show_all": report.show_all,
         "keep_verdicts": report.keep_verdicts,
+        "lines": report.line_format,
     }
     may_settle = _may_settle(filters, report)
     judging = Judging(timezone_name, builder, policy, now, filters, options)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import marshal
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -280,8 +280,13 @@ class Report:
         listed: frozenset[Verdict] | None = None,
         show_all: bool = False,
         keep_verdicts: bool = False,
+        lines: tuple[str, Sequence[str]] | None = None,
     ) -> None:
         self.listed, self.show_all, self.keep_verdicts = listed, show_all, keep_verdicts
+        #: ``(format, columns)``: keep each listed row as its line of that format
+        #: (:class:`~opsctl.output.RowLines`), made where the shipment is judged.
+        self.line_format = lines
+        self._line: Callable[[tuple], str] | None = None
         self.summary = Summary()
         self._rows: list[tuple[int, tuple]] = []
         self._verdicts: list[tuple[int, ShipmentVerdict]] = []
@@ -301,7 +306,8 @@ class Report:
         if self.keep_verdicts:
             self._verdicts.append((position, verdict))
         if verdict.assessment.verdict in self._wanted:
-            self._rows.append((position, listed_values(verdict.row_values())))
+            listed = listed_values(verdict.row_values())
+            self._rows.append((position, listed if self.line_format is None else self.line(listed)))
 
     def add_listed(self, position: object, verdict: ShipmentVerdict, listed: tuple) -> None:
         """:meth:`add` with the row's values already made (``listed_values``)."""
@@ -309,12 +315,25 @@ class Report:
         if self.keep_verdicts:
             self._verdicts.append((position, verdict))
         if verdict.assessment.verdict in self._wanted:
-            self._rows.append((position, listed))
+            self._rows.append((position, listed if self.line_format is None else self.line(listed)))
+
+    def line(self, listed: tuple) -> str:
+        """The line of a listed row (values as :func:`listed_values` gives them)."""
+        if self._line is None:
+            from opsctl.output import RowLines
+
+            assert self.line_format is not None
+            fmt, columns = self.line_format
+            self._line = RowLines(fmt, ROW_KEYS, columns)
+        return self._line(listed)
 
     @property
     def listed_rows(self) -> list[tuple[object, tuple]]:
         """The listed rows so far, as ``(position, values)``: a check that lists shipments
-        judged elsewhere appends theirs (values as :func:`listed_values` gives them)."""
+        judged elsewhere appends theirs (values as :func:`listed_values` gives them).
+        Not with ``lines``."""
+        if self.line_format is not None:
+            raise ValueError("the listed rows are kept as lines")
         return self._rows
 
     def count(
@@ -338,6 +357,7 @@ class Report:
         booleans, None), which :mod:`marshal` writes six times as fast as pickle, and a
         forked judge sends back tens of thousands of them."""
         state = self.__dict__.copy()
+        state["_line"] = None  # made again where needed
         with contextlib.suppress(ValueError):  # a value marshal cannot write: pickle them
             state["_rows"] = marshal.dumps(self._rows)
         return state
@@ -349,6 +369,8 @@ class Report:
 
     def merge(self, other: Report) -> None:
         """Add what ``other`` (a report of another part of the same input) kept."""
+        if other.line_format != self.line_format:
+            raise ValueError("a report with listed lines merges only with one of the same lines")
         self.summary.merge(other.summary)
         self.counted += other.counted
         self._rows += other._rows
@@ -356,9 +378,19 @@ class Report:
 
     @property
     def rows(self) -> list[dict]:
-        """The listed rows, in input order."""
+        """The listed rows, in input order (without ``lines``)."""
+        if self.line_format is not None:
+            raise ValueError("the listed rows were kept as lines: see Report.lines")
         self._rows.sort(key=_position)
         return [dict(zip(ROW_KEYS, values, strict=True)) for _, values in self._rows]
+
+    @property
+    def lines(self) -> str:
+        """The listed rows' lines (with ``lines``), in input order."""
+        if self.line_format is None:
+            raise ValueError("the listed rows were kept as values: see Report.rows")
+        self._rows.sort(key=_position)
+        return "".join(line for _, line in self._rows)
 
     @property
     def verdicts(self) -> list[ShipmentVerdict]:
