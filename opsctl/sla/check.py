@@ -272,6 +272,8 @@ class Report:
     verdicts; ``keep_verdicts`` also keeps every :class:`ShipmentVerdict`
     (notifications need them). Each shipment comes with its position in the
     input, so parts of a check judged out of order still list in input order.
+    With ``lines``, each listed row is kept as its line of the output (CSV or
+    NDJSON), made in the process that judged it: read them with :attr:`lines`.
     """
 
     def __init__(
