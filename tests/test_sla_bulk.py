@@ -79,7 +79,7 @@ def test_deadlines_shared_by_forked_processes_settle_the_same_deliveries(opsctl_
     same_output(fast, slow)
     # The forked processes looked up the terms of the services settled here while this
     # process wrote the rows to judge.
-    lookups = re.findall(r"terms of (\d+) services looked up before judging", fast.stderr)
+    lookups = re.findall(r"terms of (\d+) settled profiles looked up before judging", fast.stderr)
     assert len(lookups) == 2 and int(lookups[0]) > 0, fast.stderr
     # Each process's share counts: the same deliveries as this process alone settles.
     monkeypatch.setattr(bulk, "_processes", lambda: 1)

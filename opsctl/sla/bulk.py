@@ -719,7 +719,7 @@ class Judges:
         with RowsFile.open() as connection:
             self.local.judge(RowsFile.batches(connection, path, 0, shares), report)
         for lookup in self.lookups:
-            log.debug("sla: terms of %d services looked up before judging", lookup.get())
+            log.debug("sla: terms of %d settled profiles looked up before judging", lookup.get())
         for result in pending:
             report.merge(result.get())
         log.debug("sla: rows judged in %d shares, one per process", shares)
