@@ -432,6 +432,88 @@ def test_shipments_surely_on_time_are_counted_in_sql_with_the_same_verdicts(prom
     assert listed.json()["summary"] == summary
 
 
+#: Parcels in flight as of 28 October 12:00 UTC, around what settles one surely on track:
+#: a last scan since 27 October 12:00 UTC (the start of the day before today at UTC-12,
+#: the latest anywhere: fewer days quiet than the least stalled limit, 2), a date EDD not
+#: after a date promise whose day has not ended anywhere (10:00 UTC that day).
+TRACK_FILES = {
+    "orders.csv": """\
+        order_id,channel,placed_at,currency,ship_to_country,ship_to_latitude,ship_to_longitude,promised_by
+        O-1,web,2026-10-26T09:00Z,GBP,GB,,,2026-10-30
+        O-2,web,2026-10-26T09:00Z,GBP,GB,,,
+        O-3,web,2026-10-26T09:00Z,GBP,GB,0.0,-179.0,2026-10-30
+        """,
+    "shipments.csv": """\
+        shipment_id,order_id,carrier,tracking_number,service,location_id,shipped_at,promised_by,carrier_edd,delivered_at
+        T-1,O-1,royalmail,RT1,standard,leeds,2026-10-26T14:00Z,,2026-10-29,
+        T-2,O-1,royalmail,RT2,standard,leeds,2026-10-26T14:00Z,,2026-10-29,
+        T-3,O-1,royalmail,RT3,standard,leeds,2026-10-26T14:00Z,,2026-10-31,
+        T-4,O-1,royalmail,RT4,standard,leeds,2026-10-26T14:00Z,2026-10-28,2026-10-28,
+        T-5,O-1,royalmail,RT5,standard,leeds,2026-10-26T14:00Z,2026-10-29,2026-10-29,
+        T-6,O-1,royalmail,RT6,standard,leeds,2026-10-26T14:00Z,,2026-10-29,
+        T-7,O-1,royalmail,RT7,standard,leeds,2026-10-26T14:00Z,,2026-10-29T18:00Z,
+        T-8,O-1,royalmail,RT8,standard,leeds,2026-10-26T14:00Z,,2026-10-29,
+        T-9,O-1,royalmail,RT9,standard,leeds,2026-10-26T14:00Z,,2026-10-29,2026-10-28T08:00Z
+        T-10,O-2,royalmail,RT10,standard,leeds,2026-10-26T14:00Z,,2026-10-29,
+        T-11,O-1,royalmail,RT11,standard,leeds,2026-10-26T14:00Z,,2026-10-29,
+        T-12,O-3,royalmail,RT12,standard,leeds,2026-10-26T14:00Z,,2026-10-29,
+        """,
+}
+TRACK_EVENTS = """\
+    tracking_number,occurred_at,status,raw_code,carrier,reason
+    RT1,2026-10-27T12:00:00Z,picked_up,,royalmail,
+    RT2,2026-10-26T18:00:00Z,picked_up,,royalmail,
+    RT2,2026-10-27T11:59:59.999999Z,in_transit,,royalmail,
+    RT3,2026-10-28T08:00:00Z,in_transit,,royalmail,
+    RT4,2026-10-28T08:00:00Z,in_transit,,royalmail,
+    RT5,2026-10-28T08:00:00Z,in_transit,,royalmail,
+    RT6,2026-10-28T08:00:00Z,exception,,royalmail,damaged
+    RT7,2026-10-28T08:00:00Z,in_transit,,royalmail,
+    RT8,2026-10-28T07:00:00Z,out_for_delivery,,royalmail,
+    RT9,2026-10-27T08:00:00Z,in_transit,,royalmail,
+    RT10,2026-10-28T08:00:00Z,in_transit,,royalmail,
+    RT11,2026-10-28T08:00:00Z,pre_transit,,royalmail,
+    RT12,2026-10-27T11:59:59.999999Z,in_transit,,royalmail,
+    """
+
+
+@pytest.fixture
+def in_flight(opsctl_env):
+    (opsctl_env / "opsctl.toml").write_text(CONFIG)
+    for name, text in {**FILES, **TRACK_FILES, "events.csv": TRACK_EVENTS}.items():
+        (opsctl_env / name).write_text(textwrap.dedent(text))
+    return opsctl_env
+
+
+def test_shipments_surely_on_track_are_counted_in_sql_with_the_same_verdicts(in_flight, opsctl_run):
+    options = ("sla", "check", "--as-of", AS_OF, "-f", "json", "--by", "channel")
+    fast, slow = both(opsctl_run, *options)
+    same_output(fast, slow)
+    # T-1 (scanned at the cut), T-5 (promised by the 29th: not ended anywhere at 12:00 UTC
+    # on the 28th) and T-8 (out for delivery); not T-2 (scanned a microsecond before the
+    # cut), T-3 (EDD after the promise), T-4 (promised by today), T-6 (an exception),
+    # T-7 (an EDD with a time), T-9 (delivered, says the shipment: settled on time
+    # instead), T-10 (a promise from transit days), T-11 (not scanned yet) or T-12
+    # (scanned as T-2 but bound for UTC-12, where that scan was on the 26th: stalled).
+    assert (
+        "sla: 4 shipments settled in SQL, 0 of them with their destination's deadline, "
+        "3 surely on track" in fast.stderr
+    ), fast.stderr
+    summary = fast.json()["summary"]
+    assert summary["verdicts"]["on_track"] >= 3
+    # Listing every shipment judges each in Python: the same verdicts again.
+    listed, _ = both(opsctl_run, *options, "--all")
+    assert "settled in SQL" not in listed.stderr
+    assert listed.json()["summary"] == summary
+    verdicts = {row["shipment_id"]: row["verdict"] for row in listed.json()["shipments"]}
+    assert {verdicts[s] for s in ("T-1", "T-5", "T-8")} == {"on_track"}
+    assert (verdicts["T-2"], verdicts["T-12"]) == ("on_track", "stalled_in_transit")
+    # Listing on-track shipments judges them too.
+    on_track, _ = both(opsctl_run, *options, "--verdict", "on_track")
+    assert ", 0 surely on track" in on_track.stderr
+    assert len(on_track.json()["shipments"]) == summary["verdicts"]["on_track"]
+
+
 # -- positions ------------------------------------------------------------------------------
 
 
@@ -574,3 +656,25 @@ def test_every_timestamp_form_is_told_with_or_without_offset_by_its_length():
     assert len(rows) == 32 and all(matched for _, matched, _ in rows)
     for text, _, offset in rows:
         assert offset == (datetime.fromisoformat(text.replace("Z", "+00:00")).tzinfo is not None)
+
+
+def test_on_track_bounds_follow_the_least_limits_of_the_policy():
+    """The last scan must be on or after the start of the day before today at UTC-12 (the
+    latest such start) with the default stalled limit of 2 days; of today with 1; a limit
+    of 0 days settles nothing."""
+    from opsctl.sla.thresholds import Override, ThresholdPolicy
+
+    now = datetime.fromisoformat("2026-10-28T12:00:00+00:00")
+
+    def instant(text: str) -> int:
+        return (datetime.fromisoformat(text) - EPOCH) // timedelta(microseconds=1)
+
+    bounds = bulk.track_bounds(now, ThresholdPolicy())
+    assert bounds.now_us == instant("2026-10-28T12:00:00+00:00")
+    assert bounds.scanned_since_us == instant("2026-10-27T12:00:00+00:00")
+    assert bounds.heard_since_us == instant("2026-10-18T12:00:00+00:00")
+    strict = Override({"carrier": "dhl"}, {"stalled_transit_days_international": 1})
+    bounds = bulk.track_bounds(now, ThresholdPolicy(overrides=[strict]))
+    assert bounds.scanned_since_us == instant("2026-10-28T12:00:00+00:00")
+    never = Override({"channel": "web"}, {"lost_days_domestic": 0})
+    assert bulk.track_bounds(now, ThresholdPolicy(overrides=[never])) is None

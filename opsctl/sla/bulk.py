@@ -265,7 +265,62 @@ DAY_ENDS_NOT_BEFORE_UTC_HOURS = 10
 DAY_ENDS_BY_UTC_HOURS = 38
 
 
-def _settle_sql() -> tuple[str, str, str]:
+@dataclass(frozen=True)
+class TrackBounds:
+    """The instants (microseconds since the epoch) that settle a shipment surely
+    ``on_track`` in SQL for one check (see :func:`_settle_sql`)."""
+
+    #: The check's "now": a promise date whose day ends after it everywhere is not passed.
+    now_us: int
+    #: A last scan at or after this instant is on a local date fewer than the least
+    #: stalled-in-transit limit of days before today, in every timezone.
+    scanned_since_us: int
+    #: A last event after this instant is more recent than the least lost limit.
+    heard_since_us: int
+
+
+def track_bounds(now: datetime, policy: ThresholdPolicy) -> TrackBounds | None:
+    """The :class:`TrackBounds` of a check at ``now`` under ``policy``; ``None`` when a
+    limit of 0 days leaves no shipment surely on track.
+
+    A scan is quiet for ``business_days_between(its local date, today)`` days, at
+    most the calendar days between those dates: with the least stalled limit
+    ``n`` of the policy (domestic or international, in the defaults or any
+    override), a last scan on or after today minus ``n - 1`` days, in its
+    destination's zone, is not stalled. That zone is not known in SQL, so the
+    bound is the latest start of that day over every timezone Python knows
+    (the start being the instant after :func:`~opsctl.calendars.end_of_day` of
+    the day before, as the engine counts days; local dates never run backwards).
+    """
+    from zoneinfo import ZoneInfo, available_timezones
+
+    from opsctl.calendars import end_of_day, local_date
+
+    stalled = policy.least("stalled_transit_days_domestic", "stalled_transit_days_international")
+    lost = policy.least("lost_days_domestic", "lost_days_international")
+    if stalled < 1 or lost < 1:
+        return None
+    micro = timedelta(microseconds=1)
+    starts = []
+    for name in sorted(available_timezones() | {"UTC"}):
+        try:
+            zone = ZoneInfo(name)
+        except (ValueError, OSError):  # a name the local database lists but cannot read
+            continue
+        day = local_date(now, zone) - timedelta(days=stalled)
+        starts.append(end_of_day(day, zone) + micro)
+
+    def micros(moment: datetime) -> int:
+        return (moment - EPOCH) // micro
+
+    return TrackBounds(
+        now_us=micros(now),
+        scanned_since_us=max(micros(start) for start in starts),
+        heard_since_us=micros(now - timedelta(days=lost)),
+    )
+
+
+def _settle_sql(track: TrackBounds | None = None) -> tuple[str, str, str]:
     """SQL ``(columns, settled, reach)`` of a joined shipment, from the one rule of
     :func:`~opsctl.sla.engine.assess` that decides a delivery alone.
 
@@ -287,6 +342,18 @@ def _settle_sql() -> tuple[str, str, str]:
     settles it with the destination's own deadline. NULL on every other row
     (later reaches, promises by a time or from transit days, times without an
     offset), which Python judges.
+
+    With ``track``, ``columns`` also has ``settle_track``: true on a shipment
+    that is surely ``on_track`` at ``track.now_us``, decided without a timezone
+    or a calendar, each rule of :func:`~opsctl.sla.engine.assess` before
+    ``on_track`` ruled out: its latest status is picked up, in transit or out
+    for delivery (not cancelled, returning, a failed attempt or an exception);
+    the carrier has not reached the customer and nobody says it delivered; it
+    has been scanned; its last event is more recent than the least lost limit
+    and its last scan is not stalled (:func:`track_bounds`); its promise is a
+    date whose day ends after "now" everywhere (10:00 UTC that day at the
+    earliest), so not passed; and the carrier's EDD is a date not after the
+    promise, so the expected delivery (that EDD) is not at risk.
     """
 
     def rank(status: TrackingStatus) -> int:
@@ -310,6 +377,20 @@ def _settle_sql() -> tuple[str, str, str]:
     columns = f"""{reached} AS settle_reached,
         CASE WHEN {delivery} THEN epoch_us(CAST({promise} AS DATE)) END
             AS settle_day"""
+    if track is not None:
+        flying = ", ".join(str(rank(st)) for st in (S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY))
+        columns += f""",
+        coalesce(NOT s.unchecked
+            AND t.latest >= 0 AND {status} IN ({flying})
+            AND t.reached IS NULL AND t.delivered IS NULL AND s.delivered_at IS NULL
+            AND t.first_scan IS NOT NULL
+            AND t.last_event > {track.heard_since_us}
+            AND t.last_scan >= {track.scanned_since_us}
+            AND {date_check(promise)} AND {promise} >= '1900-01-01'
+            AND {track.now_us} < epoch_us(CAST({promise} AS DATE))
+                + {DAY_ENDS_NOT_BEFORE_UTC_HOURS * 3_600_000_000}
+            AND {date_check("s.carrier_edd")} AND s.carrier_edd <= {promise}, false)
+            AS settle_track"""
     ended_nowhere = f"settle_day + {DAY_ENDS_NOT_BEFORE_UTC_HOURS * hour}"
     ended_everywhere = f"settle_day + {DAY_ENDS_BY_UTC_HOURS * hour}"
     settled = f"coalesce(settle_reached < {ended_nowhere}, false)"
@@ -347,10 +428,11 @@ def settle_by_deadline(connection, judges: Judges) -> int:
 PROFILE_SQL = ", ".join(f"profile_{name}" for name in PROFILE_COLUMNS)
 
 
-def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
+def _joined_sql(relations: Mapping[str, FileRelation], track: TrackBounds | None = None) -> str:
     """Each shipment with its timeline and its order: :data:`ROW_COLUMNS` but ``position``,
-    with each column of the ``profile`` as ``profile_NAME``, and ``settled`` (see
-    :func:`_settle_sql`). :func:`_rows_sql` selects the rows to judge from it.
+    with each column of the ``profile`` as ``profile_NAME``, ``settled`` and ``on_track``
+    (settled as surely on track, with ``track``; see :func:`_settle_sql`).
+    :func:`_rows_sql` selects the rows to judge from it.
 
     No column depends on the order of the rows, so DuckDB joins on every thread."""
     shipments, orders = relations["shipments"], relations.get("orders")
@@ -387,7 +469,11 @@ def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
     def column(name: str) -> str:
         return f"{columns.get(name, 't.' + name)} AS {name}"
 
-    settle_columns, settled, reach = _settle_sql()
+    settle_columns, settled, reach = _settle_sql(track)
+    if track is None:
+        settled_columns = f"{settled} AS settled, false AS on_track"
+    else:
+        settled_columns = f"{settled} OR settle_track AS settled, settle_track AS on_track"
     selected = ", ".join(
         [f"{profile[name]} AS profile_{name}" for name in PROFILE_COLUMNS]
         + [column(name) for name in ROW_COLUMNS if name not in ("position", "profile")]
@@ -395,7 +481,8 @@ def _joined_sql(relations: Mapping[str, FileRelation]) -> str:
     # The shipment's cells are checked by then, so its delivery time reads as in Python.
     delivered_us = epoch_micros(shipments.cell("delivered_at"))
     return f"""
-    SELECT * EXCLUDE (settle_reached, settle_day), {reach} AS reach, {settled} AS settled
+    SELECT * EXCLUDE (settle_reached, settle_day{", settle_track" if track else ""}),
+        {reach} AS reach, {settled_columns}
     FROM (
     SELECT {selected}, {settle_columns}
     FROM (
@@ -415,13 +502,13 @@ def _settling_sql(joined: str) -> str:
     settled in SQL keeps only its profile, all that counting it needs, and NULL in its
     other columns, so the table's text (ids, timestamps, reasons) takes no memory for
     the 811,000 such rows of the 1M benchmark and spills less."""
-    kept = {f"profile_{name}" for name in PROFILE_COLUMNS} | {"settled", "reach"}
+    kept = {f"profile_{name}" for name in PROFILE_COLUMNS} | {"settled", "reach", "on_track"}
     names = [f"profile_{name}" for name in PROFILE_COLUMNS] + [
         name for name in ROW_COLUMNS if name not in ("position", "profile")
     ]
     columns = ", ".join(
         name if name in kept else f"CASE WHEN settled THEN NULL ELSE {name} END AS {name}"
-        for name in [*names, "reach", "settled"]
+        for name in [*names, "reach", "settled", "on_track"]
     )
     return f"SELECT {columns} FROM {joined}"
 
@@ -558,10 +645,10 @@ def _year(micros: int) -> int:
     return (EPOCH + timedelta(microseconds=micros)).year
 
 
-def _may_settle(filters: Filters, report: Report) -> bool:
-    """Whether shipments surely delivered on time may be counted in SQL, unjudged: only
-    when every shipment counts and none of them is listed or kept."""
-    return not (filters.narrows or report.keep_verdicts or report.wants(Verdict.DELIVERED_ON_TIME))
+def _may_settle(filters: Filters, report: Report, verdict: Verdict) -> bool:
+    """Whether shipments surely of ``verdict`` may be counted in SQL, unjudged: only when
+    every shipment counts and none of them is listed or kept."""
+    return not (filters.narrows or report.keep_verdicts or report.wants(verdict))
 
 
 # -- judging ----------------------------------------------------------------------------
@@ -786,7 +873,10 @@ def check_files(
         "keep_verdicts": report.keep_verdicts,
         "lines": report.line_format,
     }
-    may_settle = _may_settle(filters, report)
+    may_settle = _may_settle(filters, report, Verdict.DELIVERED_ON_TIME)
+    track = None
+    if may_settle and _may_settle(filters, report, Verdict.ON_TRACK):
+        track = track_bounds(now, policy)
     judging = Judging(timezone_name, builder, policy, now, filters, options)
     judges = Judges(judging, _parallel(relations, report))
     try:
@@ -801,7 +891,7 @@ def check_files(
                 step.done("shipments and orders checked")
                 unmapped = fold_events_sql(connection, relations["tracking_events"], timezone_name)
                 step.done("events folded and checked")
-                rows = f"({_joined_sql(relations)})"
+                rows = f"({_joined_sql(relations, track)})"
                 if may_settle:
                     connection.execute(f"CREATE TEMP TABLE joined AS {_settling_sql(rows)}")
                     connection.execute(f"DROP TABLE {TIMELINES}")  # its memory, for judging
@@ -813,16 +903,18 @@ def check_files(
                     )
                     rows = "(SELECT * FROM joined WHERE NOT settled)"
                     settled = connection.execute(
-                        f"SELECT [{PROFILE_SQL}], count(*) FROM joined WHERE settled GROUP BY ALL"
+                        f"SELECT [{PROFILE_SQL}], on_track, count(*) FROM joined "
+                        "WHERE settled GROUP BY ALL"
                     ).fetchall()
-                    for profile, shipments in settled:
-                        judges.local.settle(profile, shipments, report)
-                    judges.look_up_terms([profile for profile, _ in settled])
+                    for profile, on_track, shipments in settled:
+                        judges.local.settle(profile, shipments, report, on_track=on_track)
+                    judges.look_up_terms(list({tuple(profile) for profile, _, _ in settled}))
                     log.debug(
                         "sla: %d shipments settled in SQL, %d of them with their "
-                        "destination's deadline",
-                        sum(n for _, n in settled),
+                        "destination's deadline, %d surely on track",
+                        sum(n for _, _, n in settled),
                         by_deadline,
+                        sum(n for _, on_track, n in settled if on_track),
                     )
                 if judges.pool is None:
                     result = connection.execute(_rows_sql(rows))

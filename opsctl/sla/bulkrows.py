@@ -303,10 +303,13 @@ class RowJudge:
         origin = self.builder.origins.get(location_id) if location_id else None
         self.builder.terms(carrier, service, origin, country or ship_to_country)
 
-    def settle(self, profile: Sequence, shipments: int, report: Report) -> None:
+    def settle(
+        self, profile: Sequence, shipments: int, report: Report, *, on_track: bool = False
+    ) -> None:
         """Count ``shipments`` shipments of one ``profile`` (the values of
-        :data:`PROFILE_COLUMNS`) that SQL found surely delivered on time (see
-        :func:`opsctl.sla.bulk._settle_sql`) as judging would have counted them.
+        :data:`PROFILE_COLUMNS`) that SQL found surely delivered on time, or surely on
+        track (see :func:`opsctl.sla.bulk._settle_sql`), as judging would have counted
+        them: on time keeps its promise, on track has not been judged against it yet.
 
         Their service's terms are looked up as for a judged shipment, so a
         configuration fault (no calendar) surfaces the same way.
@@ -314,4 +317,7 @@ class RowJudge:
         self.look_up_terms(profile)
         carrier, service, _, _, ship_channel, channel, _ = profile
         channel = channel if channel is not None else ship_channel
-        report.count(carrier, service, channel, Verdict.DELIVERED_ON_TIME, True, shipments)
+        if on_track:
+            report.count(carrier, service, channel, Verdict.ON_TRACK, None, shipments)
+        else:
+            report.count(carrier, service, channel, Verdict.DELIVERED_ON_TIME, True, shipments)

@@ -81,6 +81,13 @@ class ThresholdPolicy:
             limits = replace(limits, **override.limits)
         return limits
 
+    def least(self, *names: str) -> int:
+        """The smallest of the limits ``names`` that any shipment can get: in the
+        defaults or in any override."""
+        values = [getattr(self.defaults, name) for name in names]
+        values += [o.limits[name] for o in self.overrides for name in names if name in o.limits]
+        return min(values)
+
 
 def validate_limit(value: Any) -> str | None:
     """Config validator: a limit is a whole number of days, 0 or more."""
