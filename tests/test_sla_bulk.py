@@ -400,36 +400,49 @@ SETTLED_EVENTS = """\
     """
 
 
+def small_shop(folder: Path, files: dict[str, str], events: str) -> Path:
+    """The hand-written shop of :data:`FILES` in ``folder``, with ``files`` replacing some
+    of them and ``events`` as its tracking events."""
+    (folder / "opsctl.toml").write_text(CONFIG)
+    for name, text in {**FILES, **files, "events.csv": events}.items():
+        (folder / name).write_text(textwrap.dedent(text))
+    return folder
+
+
 @pytest.fixture
 def promises(opsctl_env):
-    (opsctl_env / "opsctl.toml").write_text(CONFIG)
-    for name, text in {**FILES, **SETTLED_FILES, "events.csv": SETTLED_EVENTS}.items():
-        (opsctl_env / name).write_text(textwrap.dedent(text))
-    return opsctl_env
+    return small_shop(opsctl_env, SETTLED_FILES, SETTLED_EVENTS)
+
+
+SETTLING = ("sla", "check", "--as-of", AS_OF, "-f", "json", "--by", "channel")
+
+
+def settled_in_sql(opsctl_run, log_line: str):
+    """Check the shop with :data:`SETTLING` both ways (the same output), want ``log_line``
+    from the fast path, then list every shipment, which judges each in Python: the same
+    summary. Return both fast runs."""
+    fast, slow = both(opsctl_run, *SETTLING)
+    same_output(fast, slow)
+    assert log_line in fast.stderr, fast.stderr
+    listed, _ = both(opsctl_run, *SETTLING, "--all")
+    assert "settled in SQL" not in listed.stderr
+    assert listed.json()["summary"] == fast.json()["summary"]
+    return fast, listed
 
 
 def test_shipments_surely_on_time_are_counted_in_sql_with_the_same_verdicts(promises, opsctl_run):
-    options = ("sla", "check", "--as-of", AS_OF, "-f", "json", "--by", "channel")
-    fast, slow = both(opsctl_run, *options)
-    same_output(fast, slow)
     # S-1 (delivered a microsecond before 26 October ends in Kiritimati) and S-5 (at a
     # pickup point on the 25th); not S-6 (promised by a time), S-7 (a promise from
     # transit days), S-8 (cancelled after delivery) or any reach after 10:00 UTC.
     # With their destination's deadline, S-3 (23:30 UTC, before midnight in London) and
     # S-4 (09:00 UTC on the 27th, still the 26th in Honolulu); not S-2 (10:00 UTC, after
     # midnight in Kiritimati).
-    assert (
-        "sla: 4 shipments settled in SQL, 2 of them with their destination's deadline"
-        in fast.stderr
+    fast, _ = settled_in_sql(
+        opsctl_run, "sla: 4 shipments settled in SQL, 2 of them with their destination's deadline"
     )
     verdicts = {row["shipment_id"]: row["verdict"] for row in fast.json()["shipments"]}
     assert verdicts == {"S-2": "delivered_late"}
-    summary = fast.json()["summary"]
-    assert summary["verdicts"]["delivered_on_time"] == 6  # S-1, S-3 to S-7
-    # Listing every shipment judges each in Python: the same verdicts again.
-    listed, _ = both(opsctl_run, *options, "--all")
-    assert "settled in SQL" not in listed.stderr
-    assert listed.json()["summary"] == summary
+    assert fast.json()["summary"]["verdicts"]["delivered_on_time"] == 6  # S-1, S-3 to S-7
 
 
 #: Parcels in flight as of 28 October 12:00 UTC, around what settles one surely on track:
@@ -479,37 +492,27 @@ TRACK_EVENTS = """\
 
 @pytest.fixture
 def in_flight(opsctl_env):
-    (opsctl_env / "opsctl.toml").write_text(CONFIG)
-    for name, text in {**FILES, **TRACK_FILES, "events.csv": TRACK_EVENTS}.items():
-        (opsctl_env / name).write_text(textwrap.dedent(text))
-    return opsctl_env
+    return small_shop(opsctl_env, TRACK_FILES, TRACK_EVENTS)
 
 
 def test_shipments_surely_on_track_are_counted_in_sql_with_the_same_verdicts(in_flight, opsctl_run):
-    options = ("sla", "check", "--as-of", AS_OF, "-f", "json", "--by", "channel")
-    fast, slow = both(opsctl_run, *options)
-    same_output(fast, slow)
     # T-1 (scanned at the cut), T-5 (promised by the 29th: not ended anywhere at 12:00 UTC
     # on the 28th) and T-8 (out for delivery); not T-2 (scanned a microsecond before the
     # cut), T-3 (EDD after the promise), T-4 (promised by today), T-6 (an exception),
     # T-7 (an EDD with a time), T-9 (delivered, says the shipment: settled on time
     # instead), T-10 (a promise from transit days), T-11 (not scanned yet) or T-12
     # (scanned as T-2 but bound for UTC-12, where that scan was on the 26th: stalled).
-    assert (
+    fast, listed = settled_in_sql(
+        opsctl_run,
         "sla: 4 shipments settled in SQL, 0 of them with their destination's deadline, "
-        "3 surely on track" in fast.stderr
-    ), fast.stderr
+        "3 surely on track",
+    )
     summary = fast.json()["summary"]
-    assert summary["verdicts"]["on_track"] >= 3
-    # Listing every shipment judges each in Python: the same verdicts again.
-    listed, _ = both(opsctl_run, *options, "--all")
-    assert "settled in SQL" not in listed.stderr
-    assert listed.json()["summary"] == summary
     verdicts = {row["shipment_id"]: row["verdict"] for row in listed.json()["shipments"]}
     assert {verdicts[s] for s in ("T-1", "T-5", "T-8")} == {"on_track"}
     assert (verdicts["T-2"], verdicts["T-12"]) == ("on_track", "stalled_in_transit")
     # Listing on-track shipments judges them too.
-    on_track, _ = both(opsctl_run, *options, "--verdict", "on_track")
+    on_track, _ = both(opsctl_run, *SETTLING, "--verdict", "on_track")
     assert ", 0 surely on track" in on_track.stderr
     assert len(on_track.json()["shipments"]) == summary["verdicts"]["on_track"]
 
