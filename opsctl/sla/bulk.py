@@ -410,17 +410,21 @@ REACHED_SQL = """
 """
 
 
+#: The rows of ``joined`` settled in SQL or by :func:`settle_by_deadline`: those with a
+#: ``reach`` are settled unless they are in the table ``late`` (usually a few), which
+#: costs less than marking the others one by one (0.10 s for 113,000 rows).
+SETTLED_SQL = "(settled OR (reach IS NOT NULL AND rowid NOT IN (SELECT id FROM late)))"
+
+
 def settle_by_deadline(connection, judges: Judges) -> int:
     """Settle the rows of ``joined`` whose ``reach`` came by the end of the promised day
     at their destination (:meth:`RowJudge.promise_deadline_us`, the code and zone
-    judging uses); return how many. Python's work, shared by the judging processes."""
+    judging uses); return how many. Python's work, shared by the judging processes.
+    The others are kept in the table ``late``, read by :data:`SETTLED_SQL`."""
     rows = connection.execute(REACHED_SQL).fetchall()
-    on_time = judges.on_time_by_deadline(rows)
-    if on_time:
-        connection.execute(
-            "UPDATE joined SET settled = true WHERE rowid IN (SELECT unnest($1::BIGINT[]))",
-            [on_time],
-        )
+    on_time = set(judges.on_time_by_deadline(rows))
+    late = [row[0] for row in rows if row[0] not in on_time]
+    connection.execute("CREATE TEMP TABLE late AS SELECT unnest($1::BIGINT[]) AS id", [late])
     return len(on_time)
 
 
@@ -901,10 +905,10 @@ def check_files(
                         "sla: deliveries held to their destination's deadline in %.1f s",
                         time.perf_counter() - started,
                     )
-                    rows = "(SELECT * FROM joined WHERE NOT settled)"
+                    rows = f"(SELECT * FROM joined WHERE NOT {SETTLED_SQL})"
                     settled = connection.execute(
                         f"SELECT [{PROFILE_SQL}], on_track, count(*) FROM joined "
-                        "WHERE settled GROUP BY ALL"
+                        f"WHERE {SETTLED_SQL} GROUP BY ALL"
                     ).fetchall()
                     for profile, on_track, shipments in settled:
                         judges.local.settle(profile, shipments, report, on_track=on_track)
