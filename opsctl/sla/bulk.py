@@ -53,7 +53,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from opsctl.errors import OpsctlError
-from opsctl.model.types import EPOCH
+from opsctl.model.types import EPOCH, micros
 from opsctl.sla import ENGINE_VARIABLE
 from opsctl.sla.bulkfiles import (
     TIMESTAMP_PATTERN,
@@ -300,7 +300,6 @@ def track_bounds(now: datetime, policy: ThresholdPolicy) -> TrackBounds | None:
     lost = policy.least("lost_days_domestic", "lost_days_international")
     if stalled < 1 or lost < 1:
         return None
-    micro = timedelta(microseconds=1)
     starts = []
     for name in sorted(available_timezones() | {"UTC"}):
         try:
@@ -308,10 +307,7 @@ def track_bounds(now: datetime, policy: ThresholdPolicy) -> TrackBounds | None:
         except (ValueError, OSError):  # a name the local database lists but cannot read
             continue
         day = local_date(now, zone) - timedelta(days=stalled)
-        starts.append(end_of_day(day, zone) + micro)
-
-    def micros(moment: datetime) -> int:
-        return (moment - EPOCH) // micro
+        starts.append(end_of_day(day, zone) + timedelta(microseconds=1))
 
     return TrackBounds(
         now_us=micros(now),
@@ -388,7 +384,7 @@ def _settle_sql(track: TrackBounds | None = None) -> tuple[str, str, str]:
             AND t.last_scan >= {track.scanned_since_us}
             AND {date_check(promise)} AND {promise} >= '1900-01-01'
             AND {track.now_us} < epoch_us(CAST({promise} AS DATE))
-                + {DAY_ENDS_NOT_BEFORE_UTC_HOURS * 3_600_000_000}
+                + {DAY_ENDS_NOT_BEFORE_UTC_HOURS * hour}
             AND {date_check("s.carrier_edd")} AND s.carrier_edd <= {promise}, false)
             AS settle_track"""
     ended_nowhere = f"settle_day + {DAY_ENDS_NOT_BEFORE_UTC_HOURS * hour}"

@@ -341,7 +341,7 @@ def zone_rules_agree(connection, zone: str, first_year: int, last_year: int) -> 
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from opsctl.model.types import EPOCH, parse_timestamp
+    from opsctl.model.types import micros, parse_timestamp
 
     tz = ZoneInfo(zone)
     start, stop = datetime(first_year, 1, 1), datetime(last_year + 1, 1, 1)
@@ -356,5 +356,4 @@ def zone_rules_agree(connection, zone: str, first_year: int, last_year: int) -> 
         SELECT wall, {epoch_micros("wall")} FROM grid
         """
     ).fetchall()
-    step = timedelta(microseconds=1)
-    return all(micros == (parse_timestamp(wall, tz) - EPOCH) // step for wall, micros in grid)
+    return all(sql == micros(parse_timestamp(wall, tz)) for wall, sql in grid)

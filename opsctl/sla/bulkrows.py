@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from opsctl.calendars import end_of_day
 from opsctl.geo import timezone_for
-from opsctl.model.types import EPOCH, parse_deadline, parse_timestamp
+from opsctl.model.types import EPOCH, micros, parse_deadline, parse_timestamp
 from opsctl.sla.check import Filters, Report, ShipmentVerdict
 from opsctl.sla.engine import Verdict, assess
 from opsctl.sla.facts import FactsBuilder
@@ -178,7 +178,7 @@ class RowJudge:
     @staticmethod
     def _deadline_us(promise: date, zone: str) -> int:
         """The last microsecond of the promised day in ``zone``, since the epoch."""
-        return (end_of_day(promise, zone) - EPOCH) // timedelta(microseconds=1)
+        return micros(end_of_day(promise, zone))
 
     def promise_deadline_us(
         self,

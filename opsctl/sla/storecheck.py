@@ -26,12 +26,12 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from opsctl.geo import timezone_for
+from opsctl.model.types import micros
 from opsctl.sla.check import Filters, Report, ShipmentVerdict, listed_values
 from opsctl.sla.engine import assess, valid_until
 from opsctl.sla.facts import FactsBuilder
 from opsctl.sla.thresholds import ThresholdPolicy
 from opsctl.sla.timeline import Timeline
-from opsctl.sla.verdictcache import micros
 from opsctl.store.verdicts import KeptVerdict
 from opsctl.tracking import TrackingStatus
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
-from opsctl.model.types import EPOCH
+from opsctl.model.types import micros
 from opsctl.sla.check import Report
 from opsctl.sla.engine import Verdict
 from opsctl.store.verdicts import KeptVerdict
@@ -35,12 +35,6 @@ log = logging.getLogger("opsctl.sla")
 SECTIONS = ("defaults", "sla", "calendars", "plugins")
 #: Installed packages whose data or rules a verdict depends on.
 PACKAGES = ("opsctl", "holidays", "tzfpy", "tzdata")
-_MICRO = timedelta(microseconds=1)
-
-
-def micros(moment: datetime) -> int:
-    """``moment`` in microseconds since the Unix epoch."""
-    return (moment - EPOCH) // _MICRO
 
 
 def basis(config, timezone_name: str) -> str:
