@@ -308,8 +308,7 @@ class Report:
         if self.keep_verdicts:
             self._verdicts.append((position, verdict))
         if verdict.assessment.verdict in self._wanted:
-            listed = listed_values(verdict.row_values())
-            self._rows.append((position, listed if self.line_format is None else self.line(listed)))
+            self._list(position, listed_values(verdict.row_values()))
 
     def add_listed(self, position: object, verdict: ShipmentVerdict, listed: tuple) -> None:
         """:meth:`add` with the row's values already made (``listed_values``)."""
@@ -317,7 +316,10 @@ class Report:
         if self.keep_verdicts:
             self._verdicts.append((position, verdict))
         if verdict.assessment.verdict in self._wanted:
-            self._rows.append((position, listed if self.line_format is None else self.line(listed)))
+            self._list(position, listed)
+
+    def _list(self, position: object, listed: tuple) -> None:
+        self._rows.append((position, listed if self.line_format is None else self.line(listed)))
 
     def line(self, listed: tuple) -> str:
         """The line of a listed row (values as :func:`listed_values` gives them)."""
