@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from opsctl.calendars import get_calendar
-from opsctl.sla.engine import ShipmentFacts, Verdict, assess
+from opsctl.sla.engine import REASON_SHOWN, ShipmentFacts, Verdict, assess
 from opsctl.sla.thresholds import Override, ThresholdPolicy, Thresholds, policy_from_config
 from opsctl.sla.timeline import Timeline, fold
 from opsctl.tracking import TrackingEvent
@@ -203,6 +203,16 @@ def test_exception_return_and_lost():
     lost = events(base)
     assert check(lost, "2026-10-11T17:00+01:00").verdict is Verdict.LOST
     assert check(lost, "2026-10-11T15:00+01:00").verdict is Verdict.STALLED_IN_TRANSIT
+
+
+@pytest.mark.parametrize("status", list(S))
+def test_the_latest_reason_shows_only_in_the_verdicts_of_reason_shown(status):
+    """The fast path folds the latest reason of the statuses of ``REASON_SHOWN`` alone."""
+    picked_up = TrackingEvent("1Z999", at("2026-10-01T16:00+01:00"), S.PICKED_UP)
+    latest = TrackingEvent("1Z999", at("2026-10-02T09:00+01:00"), status, reason="gate locked")
+    for now in ("2026-10-02T10:00+01:00", "2026-10-20T10:00+01:00"):
+        result = check(fold([picked_up, latest]), now, promised_by=date(2026, 10, 5))
+        assert ("gate locked" in result.reason) is (status in REASON_SHOWN), result
 
 
 def test_unknown_without_usable_events():

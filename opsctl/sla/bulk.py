@@ -74,7 +74,7 @@ from opsctl.sla.bulkrows import (
     RowJudge,
 )
 from opsctl.sla.check import Filters, Report
-from opsctl.sla.engine import Verdict
+from opsctl.sla.engine import REASON_SHOWN, Verdict
 from opsctl.sla.facts import FactsBuilder
 from opsctl.sla.thresholds import ThresholdPolicy
 from opsctl.sla.timeline import CARRIER_SCANS, REACHED_CUSTOMER, STAGE_RANK
@@ -162,6 +162,8 @@ def _events_sql(events: FileRelation) -> str:
 KEY_HASH_BITS = 32
 #: The table of folded timelines (:func:`_fold_sql`), one row per tracking number.
 TIMELINES = "timelines"
+#: Its columns that only the contract checks of :func:`fold_events_sql` read.
+CHECK_COLUMNS = ("bad", "suspect", "first_naive", "last_naive", "codes")
 
 
 def _fold_sql(events: FileRelation, *, keys: bool = True) -> str:
@@ -170,7 +172,9 @@ def _fold_sql(events: FileRelation, *, keys: bool = True) -> str:
 
     The facts: first and last event and scan, first time the carrier reached
     the customer, delivery, latest status with the timeline's tie-break between
-    events at the same instant (packed with its rank), its reason, the counts.
+    events at the same instant (packed with its rank), its reason where a
+    verdict shows it (:data:`REASON_SHOWN`: kept for those events alone, the
+    arg_max holds no text for the others), the counts.
     The checks: ``bad`` counts the rows outside the fast path's subset;
     ``suspect`` is true when two of the timeline's events may share their
     natural key (carrier, instant, raw code or status; the tracking number is
@@ -184,8 +188,11 @@ def _fold_sql(events: FileRelation, *, keys: bool = True) -> str:
     key = "hash(carrier, moment, coalesce(raw_code, status))"
     key_bits = f"({key} % {1 << KEY_HASH_BITS})::UINTEGER"
     keys_sql = f"list({key_bits})" if keys else "NULL::UINTEGER[]"
+    shown = _ranks(REASON_SHOWN)
     return f"""
-    SELECT * EXCLUDE (keys), coalesce(len(list_distinct(keys)) < events, false) AS suspect
+    SELECT * EXCLUDE (keys, latest_reason),
+        CASE WHEN latest % {RANKS} IN ({shown}) THEN latest_reason END AS latest_reason,
+        coalesce(len(list_distinct(keys)) < events, false) AS suspect
     FROM (
         SELECT tracking_number,
             count(*) AS events,
@@ -199,7 +206,7 @@ def _fold_sql(events: FileRelation, *, keys: bool = True) -> str:
             min(CASE WHEN stage IN ({_ranks(REACHED_CUSTOMER)}) THEN moment END) AS reached,
             min(CASE WHEN stage = {STAGE_RANK[S.DELIVERED]} THEN moment END) AS delivered,
             max({latest}) AS latest,
-            arg_max_null(why, {latest}) AS latest_reason,
+            arg_max_null(why, {latest}) FILTER (stage IN ({shown})) AS latest_reason,
             count(*) FILTER (bad) AS bad,
             {keys_sql} AS keys,
             min(moment) FILTER (naive) AS first_naive,
@@ -638,6 +645,8 @@ def fold_events_sql(
         f"SELECT code[1], code[2], count(*) FROM (SELECT unnest(codes) AS code FROM {TIMELINES}"
         " WHERE codes IS NOT NULL) GROUP BY ALL"
     ).fetchall()
+    for column in CHECK_COLUMNS:  # their memory, for the join
+        connection.execute(f"ALTER TABLE {TIMELINES} DROP COLUMN {column}")
     return Counter({(carrier, code): count for carrier, code, count in unmapped})
 
 

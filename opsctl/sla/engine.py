@@ -420,5 +420,9 @@ def _in_flight(
     return Assessment(verdict, promise, None, kept, late_days, reason, status, last_event_at)
 
 
+#: The latest statuses whose verdict shows the latest event's reason (:func:`_reason`).
+REASON_SHOWN = frozenset({S.RETURN_TO_SENDER, S.ATTEMPT_FAILED, S.EXCEPTION})
+
+
 def _reason(timeline: Timeline, default: str) -> str:
     return f"{default}: {timeline.latest_reason}" if timeline.latest_reason else default
