@@ -334,6 +334,27 @@ def _zone(name: str):
     return ZoneInfo(name)
 
 
+def test_zone_rules_are_held_over_the_years_of_timelines_with_local_times(
+    shop, opsctl_run, monkeypatch
+):
+    """The shop's one timeline with times without an offset (RM1, October 2026) sets the
+    years whose rules are compared; a shop whose times all have offsets compares none."""
+    spans = []
+
+    def agree(connection, zone, first_year, last_year):
+        spans.append((zone, first_year, last_year))
+        return zone_rules_agree(connection, zone, first_year, last_year)
+
+    monkeypatch.setattr(bulk, "zone_rules_agree", agree)
+    fast, _ = check(opsctl_run)
+    assert FAST in fast.stderr
+    assert spans == [("Europe/London", 2025, 2027)]
+    spans.clear()
+    small_shop(shop, TRACK_FILES, TRACK_EVENTS)
+    fast, _ = both(opsctl_run, *SETTLING)
+    assert FAST in fast.stderr and spans == []
+
+
 def test_zone_rules_disagreement_is_noticed(monkeypatch):
     import duckdb
 

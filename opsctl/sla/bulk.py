@@ -163,7 +163,7 @@ KEY_HASH_BITS = 32
 #: The table of folded timelines (:func:`_fold_sql`), one row per tracking number.
 TIMELINES = "timelines"
 #: Its columns that only the contract checks of :func:`fold_events_sql` read.
-CHECK_COLUMNS = ("bad", "suspect", "first_naive", "last_naive", "codes")
+CHECK_COLUMNS = ("bad", "suspect", "naive", "codes")
 
 
 def _fold_sql(events: FileRelation, *, keys: bool = True) -> str:
@@ -179,8 +179,9 @@ def _fold_sql(events: FileRelation, *, keys: bool = True) -> str:
     ``suspect`` is true when two of the timeline's events may share their
     natural key (carrier, instant, raw code or status; the tracking number is
     the group's), compared by :data:`KEY_HASH_BITS` bits of its hash, which
-    :func:`fold_events_sql` confirms exactly; ``first_naive``/``last_naive``
-    span the times without an offset; ``codes`` lists the (carrier, raw code)
+    :func:`fold_events_sql` confirms exactly; ``naive`` is true when it has a
+    time without an offset (a flag costs less memory than their span, which
+    its first and last events bound); ``codes`` lists the (carrier, raw code)
     of its events whose raw code maps to no status. Without ``keys``, no
     timeline is a suspect and :func:`_all_repeated_sql` must check the file.
     """
@@ -209,8 +210,7 @@ def _fold_sql(events: FileRelation, *, keys: bool = True) -> str:
             arg_max_null(why, {latest}) FILTER (stage IN ({shown})) AS latest_reason,
             count(*) FILTER (bad) AS bad,
             {keys_sql} AS keys,
-            min(moment) FILTER (naive) AS first_naive,
-            max(moment) FILTER (naive) AS last_naive,
+            bool_or(naive) AS naive,
             list([carrier, coalesce(raw_code, '')]) FILTER (stage IS NULL) AS codes
         FROM ({_events_sql(events)})
         GROUP BY tracking_number
@@ -616,7 +616,7 @@ def fold_events_sql(
     spills to disk, and the repeated keys are counted over the whole file, by
     hash (a collision only costs a slower run). Times without an offset are
     read in the config's timezone: DuckDB and Python must agree on its rules
-    over the years they span.
+    over the years of the timelines that have them.
     """
     import duckdb
 
@@ -629,8 +629,8 @@ def fold_events_sql(
         connection.execute(f"CREATE TEMP TABLE {TIMELINES} AS {_fold_sql(events, keys=False)}")
         keyed = False
     bad, suspect, first_naive, last_naive = connection.execute(
-        "SELECT sum(bad), count(*) FILTER (suspect), min(first_naive), max(last_naive) "
-        f"FROM {TIMELINES}"
+        "SELECT sum(bad), count(*) FILTER (suspect), min(first_event) FILTER (naive), "
+        f"max(last_event) FILTER (naive) FROM {TIMELINES}"
     ).fetchone()
     if suspect:
         log.debug("sla: %d timelines' event keys compared value by value", suspect)
