@@ -468,14 +468,17 @@ def test_shipments_surely_on_time_are_counted_in_sql_with_the_same_verdicts(prom
 
 #: Parcels in flight as of 28 October 12:00 UTC, around what settles one surely on track:
 #: a last scan since 27 October 12:00 UTC (the start of the day before today at UTC-12,
-#: the latest anywhere: fewer days quiet than the least stalled limit, 2), a date EDD not
-#: after a date promise whose day has not ended anywhere (10:00 UTC that day).
+#: the latest anywhere: fewer days quiet than the least stalled limit, 2), or since
+#: 25 October 12:00 UTC for a parcel bound abroad (T-13 to T-15, Leeds to Germany: limit
+#: 4), a date EDD not after a date promise whose day has not ended anywhere (10:00 UTC
+#: that day).
 TRACK_FILES = {
     "orders.csv": """\
         order_id,channel,placed_at,currency,ship_to_country,ship_to_latitude,ship_to_longitude,promised_by
         O-1,web,2026-10-26T09:00Z,GBP,GB,,,2026-10-30
         O-2,web,2026-10-26T09:00Z,GBP,GB,,,
         O-3,web,2026-10-26T09:00Z,GBP,GB,0.0,-179.0,2026-10-30
+        O-4,web,2026-10-26T09:00Z,EUR,DE,,,2026-10-30
         """,
     "shipments.csv": """\
         shipment_id,order_id,carrier,tracking_number,service,location_id,shipped_at,promised_by,carrier_edd,delivered_at
@@ -491,6 +494,14 @@ TRACK_FILES = {
         T-10,O-2,royalmail,RT10,standard,leeds,2026-10-26T14:00Z,,2026-10-29,
         T-11,O-1,royalmail,RT11,standard,leeds,2026-10-26T14:00Z,,2026-10-29,
         T-12,O-3,royalmail,RT12,standard,leeds,2026-10-26T14:00Z,,2026-10-29,
+        T-13,O-4,royalmail,RT13,standard,leeds,2026-10-23T14:00Z,,2026-10-29,
+        T-14,O-1,royalmail,RT14,standard,leeds,2026-10-23T14:00Z,,2026-10-29,
+        T-15,O-4,royalmail,RT15,standard,leeds,2026-10-23T14:00Z,,2026-10-29,
+        """,
+    "carrier_services.csv": """\
+        carrier,service,origin_country,dest_country,transit_days_max,currency,calendar
+        royalmail,standard,GB,GB,2,GBP,GB-ENG
+        royalmail,standard,GB,DE,4,GBP,GB-ENG
         """,
 }
 TRACK_EVENTS = """\
@@ -508,6 +519,9 @@ TRACK_EVENTS = """\
     RT10,2026-10-28T08:00:00Z,in_transit,,royalmail,
     RT11,2026-10-28T08:00:00Z,pre_transit,,royalmail,
     RT12,2026-10-27T11:59:59.999999Z,in_transit,,royalmail,
+    RT13,2026-10-25T12:00:00Z,picked_up,,royalmail,
+    RT14,2026-10-25T12:00:00Z,picked_up,,royalmail,
+    RT15,2026-10-25T11:59:59.999999Z,picked_up,,royalmail,
     """
 
 
@@ -523,15 +537,18 @@ def test_shipments_surely_on_track_are_counted_in_sql_with_the_same_verdicts(in_
     # T-7 (an EDD with a time), T-9 (delivered, says the shipment: settled on time
     # instead), T-10 (a promise from transit days), T-11 (not scanned yet) or T-12
     # (scanned as T-2 but bound for UTC-12, where that scan was on the 26th: stalled).
+    # Abroad, T-13 (scanned at the international cut), not T-15 (a microsecond before it)
+    # or T-14 (scanned as T-13 but within Britain: stalled).
     fast, listed = settled_in_sql(
         opsctl_run,
-        "sla: 4 shipments settled in SQL, 0 of them with their destination's deadline, "
-        "3 surely on track",
+        "sla: 5 shipments settled in SQL, 0 of them with their destination's deadline, "
+        "4 surely on track",
     )
     summary = fast.json()["summary"]
     verdicts = {row["shipment_id"]: row["verdict"] for row in listed.json()["shipments"]}
-    assert {verdicts[s] for s in ("T-1", "T-5", "T-8")} == {"on_track"}
+    assert {verdicts[s] for s in ("T-1", "T-5", "T-8", "T-13")} == {"on_track"}
     assert (verdicts["T-2"], verdicts["T-12"]) == ("on_track", "stalled_in_transit")
+    assert (verdicts["T-15"], verdicts["T-14"]) == ("on_track", "stalled_in_transit")
     # Listing on-track shipments judges them too.
     on_track, _ = both(opsctl_run, *SETTLING, "--verdict", "on_track")
     assert ", 0 surely on track" in on_track.stderr
@@ -684,8 +701,9 @@ def test_every_timestamp_form_is_told_with_or_without_offset_by_its_length():
 
 def test_on_track_bounds_follow_the_least_limits_of_the_policy():
     """The last scan must be on or after the start of the day before today at UTC-12 (the
-    latest such start) with the default stalled limit of 2 days; of today with 1; a limit
-    of 0 days settles nothing."""
+    latest such start) with the default domestic stalled limit of 2 days, three days
+    before with the international 4; of today with 1; a limit of 0 days settles nothing
+    in its scope."""
     from opsctl.sla.thresholds import Override, ThresholdPolicy
 
     now = datetime.fromisoformat("2026-10-28T12:00:00+00:00")
@@ -695,10 +713,20 @@ def test_on_track_bounds_follow_the_least_limits_of_the_policy():
 
     bounds = bulk.track_bounds(now, ThresholdPolicy())
     assert bounds.now_us == instant("2026-10-28T12:00:00+00:00")
-    assert bounds.scanned_since_us == instant("2026-10-27T12:00:00+00:00")
-    assert bounds.heard_since_us == instant("2026-10-18T12:00:00+00:00")
+    assert bounds.domestic == bulk.ScopeBounds(
+        scanned_since_us=instant("2026-10-27T12:00:00+00:00"),
+        heard_since_us=instant("2026-10-18T12:00:00+00:00"),
+    )
+    assert bounds.international == bulk.ScopeBounds(  # 4 and 15 days
+        scanned_since_us=instant("2026-10-25T12:00:00+00:00"),
+        heard_since_us=instant("2026-10-13T12:00:00+00:00"),
+    )
     strict = Override({"carrier": "dhl"}, {"stalled_transit_days_international": 1})
     bounds = bulk.track_bounds(now, ThresholdPolicy(overrides=[strict]))
-    assert bounds.scanned_since_us == instant("2026-10-28T12:00:00+00:00")
+    assert bounds.international.scanned_since_us == instant("2026-10-28T12:00:00+00:00")
+    assert bounds.domestic.scanned_since_us == instant("2026-10-27T12:00:00+00:00")
     never = Override({"channel": "web"}, {"lost_days_domestic": 0})
-    assert bulk.track_bounds(now, ThresholdPolicy(overrides=[never])) is None
+    bounds = bulk.track_bounds(now, ThresholdPolicy(overrides=[never]))
+    assert bounds.domestic is None and bounds.international is not None
+    nowhere = Override({"channel": "web"}, {"stalled_transit_days_international": 0})
+    assert bulk.track_bounds(now, ThresholdPolicy(overrides=[never, nowhere])) is None

@@ -273,26 +273,40 @@ DAY_ENDS_BY_UTC_HOURS = 38
 
 
 @dataclass(frozen=True)
+class ScopeBounds:
+    """The instants (microseconds since the epoch) a domestic or an international
+    shipment's last events must follow to be surely ``on_track`` (see :func:`track_bounds`)."""
+
+    #: A last scan at or after this instant is on a local date fewer than the scope's
+    #: least stalled-in-transit limit of days before today, in every timezone.
+    scanned_since_us: int
+    #: A last event after this instant is more recent than the scope's least lost limit.
+    heard_since_us: int
+
+    def sql(self) -> str:
+        """SQL true on a joined shipment whose last events follow these bounds."""
+        return f"(t.last_event > {self.heard_since_us} AND t.last_scan >= {self.scanned_since_us})"
+
+
+@dataclass(frozen=True)
 class TrackBounds:
-    """The instants (microseconds since the epoch) that settle a shipment surely
-    ``on_track`` in SQL for one check (see :func:`_settle_sql`)."""
+    """What settles a shipment surely ``on_track`` in SQL for one check (see
+    :func:`_settle_sql`): "now", and the bounds of each scope (None where a limit of
+    0 days leaves no shipment of that scope surely on track)."""
 
     #: The check's "now": a promise date whose day ends after it everywhere is not passed.
     now_us: int
-    #: A last scan at or after this instant is on a local date fewer than the least
-    #: stalled-in-transit limit of days before today, in every timezone.
-    scanned_since_us: int
-    #: A last event after this instant is more recent than the least lost limit.
-    heard_since_us: int
+    domestic: ScopeBounds | None
+    international: ScopeBounds | None
 
 
 def track_bounds(now: datetime, policy: ThresholdPolicy) -> TrackBounds | None:
-    """The :class:`TrackBounds` of a check at ``now`` under ``policy``; ``None`` when a
-    limit of 0 days leaves no shipment surely on track.
+    """The :class:`TrackBounds` of a check at ``now`` under ``policy``; ``None`` when
+    limits of 0 days leave no shipment surely on track.
 
     A scan is quiet for ``business_days_between(its local date, today)`` days, at
     most the calendar days between those dates: with the least stalled limit
-    ``n`` of the policy (domestic or international, in the defaults or any
+    ``n`` of a scope (domestic or international, in the defaults or any
     override), a last scan on or after today minus ``n - 1`` days, in its
     destination's zone, is not stalled. That zone is not known in SQL, so the
     bound is the latest start of that day over every timezone Python knows
@@ -303,27 +317,35 @@ def track_bounds(now: datetime, policy: ThresholdPolicy) -> TrackBounds | None:
 
     from opsctl.calendars import end_of_day, local_date
 
-    stalled = policy.least("stalled_transit_days_domestic", "stalled_transit_days_international")
-    lost = policy.least("lost_days_domestic", "lost_days_international")
-    if stalled < 1 or lost < 1:
-        return None
-    starts = []
+    zones = []
     for name in sorted(available_timezones() | {"UTC"}):
         try:
-            zone = ZoneInfo(name)
+            zones.append(ZoneInfo(name))
         except (ValueError, OSError):  # a name the local database lists but cannot read
             continue
-        day = local_date(now, zone) - timedelta(days=stalled)
-        starts.append(end_of_day(day, zone) + timedelta(microseconds=1))
 
-    return TrackBounds(
-        now_us=micros(now),
-        scanned_since_us=max(micros(start) for start in starts),
-        heard_since_us=micros(now - timedelta(days=lost)),
-    )
+    def scope(kind: str) -> ScopeBounds | None:
+        stalled = policy.least(f"stalled_transit_days_{kind}")
+        lost = policy.least(f"lost_days_{kind}")
+        if stalled < 1 or lost < 1:
+            return None
+        starts = (
+            end_of_day(local_date(now, zone) - timedelta(days=stalled), zone) for zone in zones
+        )
+        return ScopeBounds(
+            scanned_since_us=max(micros(start + timedelta(microseconds=1)) for start in starts),
+            heard_since_us=micros(now - timedelta(days=lost)),
+        )
+
+    domestic, international = scope("domestic"), scope("international")
+    if domestic is None and international is None:
+        return None
+    return TrackBounds(micros(now), domestic, international)
 
 
-def _settle_sql(track: TrackBounds | None = None) -> tuple[str, str, str]:
+def _settle_sql(
+    track: TrackBounds | None = None, origins: Mapping[str, str] | None = None
+) -> tuple[str, str, str]:
     """SQL ``(columns, settled, reach)`` of a joined shipment, from the one rule of
     :func:`~opsctl.sla.engine.assess` that decides a delivery alone.
 
@@ -353,7 +375,9 @@ def _settle_sql(track: TrackBounds | None = None) -> tuple[str, str, str]:
     for delivery (not cancelled, returning, a failed attempt or an exception);
     the carrier has not reached the customer and nobody says it delivered; it
     has been scanned; its last event is more recent than the least lost limit
-    and its last scan is not stalled (:func:`track_bounds`); its promise is a
+    and its last scan is not stalled (:func:`track_bounds`), each of its scope:
+    international when the country of its location (in ``origins``) and its
+    destination's are known and differ, as its facts have it; its promise is a
     date whose day ends after "now" everywhere (10:00 UTC that day at the
     earliest), so not passed; and the carrier's EDD is a date not after the
     promise, so the expected delivery (that EDD) is not at risk.
@@ -381,14 +405,18 @@ def _settle_sql(track: TrackBounds | None = None) -> tuple[str, str, str]:
         CASE WHEN {delivery} THEN epoch_us(CAST({promise} AS DATE)) END
             AS settle_day"""
     if track is not None:
+        domestic, international = (
+            "false" if scope is None else scope.sql()
+            for scope in (track.domestic, track.international)
+        )
         flying = ", ".join(str(rank(st)) for st in (S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY))
         columns += f""",
         coalesce(NOT s.unchecked
             AND t.latest >= 0 AND {status} IN ({flying})
             AND t.reached IS NULL AND t.delivered IS NULL AND s.delivered_at IS NULL
             AND t.first_scan IS NOT NULL
-            AND t.last_event > {track.heard_since_us}
-            AND t.last_scan >= {track.scanned_since_us}
+            AND CASE WHEN {_international_sql(origins or {})} THEN {international}
+                ELSE {domestic} END
             AND {date_check(promise)} AND {promise} >= '1900-01-01'
             AND {track.now_us} < epoch_us(CAST({promise} AS DATE))
                 + {DAY_ENDS_NOT_BEFORE_UTC_HOURS * hour}
@@ -400,6 +428,19 @@ def _settle_sql(track: TrackBounds | None = None) -> tuple[str, str, str]:
     reach = f"""CASE WHEN settle_reached >= {ended_nowhere}
             AND settle_reached < {ended_everywhere} THEN settle_reached END"""
     return columns, settled, reach
+
+
+def _international_sql(origins: Mapping[str, str]) -> str:
+    """SQL true on a joined shipment that crosses a border, as
+    :meth:`~opsctl.sla.facts.FactsBuilder.assemble` tells: its location's country (from
+    ``origins``) and its destination's (the order's, else the shipment's) are known
+    and differ."""
+    known = {location: country for location, country in origins.items() if country}
+    if not known:
+        return "false"
+    cases = " ".join(f"WHEN {sql_text(k)} THEN {sql_text(v)}" for k, v in sorted(known.items()))
+    destination = "coalesce(o.ship_to_country, nullif(s.ship_to_country, ''))"
+    return f"coalesce((CASE s.location_id {cases} END) <> {destination}, false)"
 
 
 #: The rows of the table ``joined`` (see :func:`_joined_sql`) that
@@ -435,10 +476,15 @@ def settle_by_deadline(connection, judges: Judges) -> int:
 PROFILE_SQL = ", ".join(f"profile_{name}" for name in PROFILE_COLUMNS)
 
 
-def _joined_sql(relations: Mapping[str, FileRelation], track: TrackBounds | None = None) -> str:
+def _joined_sql(
+    relations: Mapping[str, FileRelation],
+    track: TrackBounds | None = None,
+    origins: Mapping[str, str] | None = None,
+) -> str:
     """Each shipment with its timeline and its order: :data:`ROW_COLUMNS` but ``position``,
     with each column of the ``profile`` as ``profile_NAME``, ``settled`` and ``on_track``
-    (settled as surely on track, with ``track``; see :func:`_settle_sql`).
+    (settled as surely on track, with ``track`` and the ``origins`` of each location;
+    see :func:`_settle_sql`).
     :func:`_rows_sql` selects the rows to judge from it.
 
     No column depends on the order of the rows, so DuckDB joins on every thread."""
@@ -476,7 +522,7 @@ def _joined_sql(relations: Mapping[str, FileRelation], track: TrackBounds | None
     def column(name: str) -> str:
         return f"{columns.get(name, 't.' + name)} AS {name}"
 
-    settle_columns, settled, reach = _settle_sql(track)
+    settle_columns, settled, reach = _settle_sql(track, origins)
     if track is None:
         settled_columns = f"{settled} AS settled, false AS on_track"
     else:
@@ -900,7 +946,7 @@ def check_files(
                 step.done("shipments and orders checked")
                 unmapped = fold_events_sql(connection, relations["tracking_events"], timezone_name)
                 step.done("events folded and checked")
-                rows = f"({_joined_sql(relations, track)})"
+                rows = f"({_joined_sql(relations, track, builder.origins)})"
                 if may_settle:
                     connection.execute(f"CREATE TEMP TABLE joined AS {_settling_sql(rows)}")
                     connection.execute(f"DROP TABLE {TIMELINES}")  # its memory, for judging
