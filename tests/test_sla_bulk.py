@@ -334,6 +334,24 @@ def _zone(name: str):
     return ZoneInfo(name)
 
 
+def test_the_latest_reason_of_an_event_before_1970_is_kept(opsctl_env, opsctl_run):
+    """The latest status's rank is read from its packed key also when the instant is
+    negative (SQL's remainder keeps the sign), so its reason is kept as Python keeps it."""
+    events = """\
+        tracking_number,occurred_at,status,raw_code,carrier,reason
+        RM1,1969-12-30T09:00:00Z,picked_up,,royalmail,
+        RM1,1969-12-31T23:00:00Z,exception,,royalmail,gate locked
+        RM2,2026-10-23T08:00:00Z,exception,,royalmail,address incomplete
+        """
+    small_shop(opsctl_env, {}, events)
+    fast, slow = check(opsctl_run)
+    assert FAST in fast.stderr
+    same_output(fast, slow)
+    reasons = {row["shipment_id"]: row["reason"] for row in fast.json()["shipments"]}
+    assert reasons["S-1"] == "carrier exception: gate locked"
+    assert reasons["S-2"] == "carrier exception: address incomplete"
+
+
 def test_zone_rules_are_held_over_the_years_of_timelines_with_local_times(
     shop, opsctl_run, monkeypatch
 ):

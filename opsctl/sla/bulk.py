@@ -190,9 +190,11 @@ def _fold_sql(events: FileRelation, *, keys: bool = True) -> str:
     key_bits = f"({key} % {1 << KEY_HASH_BITS})::UINTEGER"
     keys_sql = f"list({key_bits})" if keys else "NULL::UINTEGER[]"
     shown = _ranks(REASON_SHOWN)
+    # The latest status's rank, also for instants before 1970 (% keeps the sign).
     return f"""
     SELECT * EXCLUDE (keys, latest_reason),
-        CASE WHEN latest % {RANKS} IN ({shown}) THEN latest_reason END AS latest_reason,
+        CASE WHEN (latest % {RANKS} + {RANKS}) % {RANKS} IN ({shown}) THEN latest_reason END
+            AS latest_reason,
         coalesce(len(list_distinct(keys)) < events, false) AS suspect
     FROM (
         SELECT tracking_number,
