@@ -352,6 +352,26 @@ def test_the_latest_reason_of_an_event_before_1970_is_kept(opsctl_env, opsctl_ru
     assert reasons["S-2"] == "carrier exception: address incomplete"
 
 
+@pytest.mark.parametrize("order", [(1, 2), (2, 1)])
+def test_events_of_one_instant_and_stage_give_the_reason_of_the_greater_code(
+    opsctl_env, opsctl_run, order
+):
+    """Whatever their order in the file, as the state store's fold chooses."""
+    exceptions = {
+        1: "RM1,2026-10-23T08:00:00Z,exception,X1,royalmail,first reason",
+        2: "RM1,2026-10-23T08:00:00Z,exception,X2,royalmail,second reason",
+    }
+    lines = ["tracking_number,occurred_at,status,raw_code,carrier,reason"]
+    lines += ["RM1,2026-10-22T17:00:00Z,picked_up,,royalmail,"]
+    lines += [exceptions[number] for number in order]
+    small_shop(opsctl_env, {}, "\n".join(lines) + "\n")
+    fast, slow = check(opsctl_run)
+    assert FAST in fast.stderr
+    same_output(fast, slow)
+    reasons = {row["shipment_id"]: row["reason"] for row in fast.json()["shipments"]}
+    assert reasons["S-1"] == "carrier exception: second reason"
+
+
 def test_zone_rules_are_held_over_the_years_of_timelines_with_local_times(
     shop, opsctl_run, monkeypatch
 ):

@@ -215,6 +215,17 @@ def test_the_latest_reason_shows_only_in_the_verdicts_of_reason_shown(status):
         assert ("gate locked" in result.reason) is (status in REASON_SHOWN), result
 
 
+def test_events_of_one_instant_and_stage_keep_the_reason_of_the_greater_code():
+    """The latest reason does not depend on the order of the events: of two exceptions at
+    one instant, the greater (carrier, code) wins, as the state store's fold has it."""
+    when = at("2026-10-02T09:00+01:00")
+    first = TrackingEvent("1Z999", when, S.EXCEPTION, "ups", "X1", reason="gate locked")
+    second = TrackingEvent("1Z999", when, S.EXCEPTION, "ups", "X2", reason="dog")
+    other = TrackingEvent("1Z999", when, S.EXCEPTION, "dhl", "X9", reason="no access")
+    for events in ([first, second, other], [other, second, first], [second, other, first]):
+        assert fold(events).latest_reason == "dog"
+
+
 def test_unknown_without_usable_events():
     assert check(Timeline(), "2026-10-05T12:00+01:00").verdict is Verdict.UNKNOWN
     unmapped = events(("2026-10-01T16:00+01:00", None))

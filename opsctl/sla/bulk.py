@@ -190,6 +190,14 @@ def _fold_sql(events: FileRelation, *, keys: bool = True) -> str:
     key_bits = f"({key} % {1 << KEY_HASH_BITS})::UINTEGER"
     keys_sql = f"list({key_bits})" if keys else "NULL::UINTEGER[]"
     shown = _ranks(REASON_SHOWN)
+    # Events of one instant and stage give their reason in (carrier, code) order, as
+    # Timeline.latest_tie has it: the key is the packed latest (made positive, so that its
+    # digits sort as it does), the carrier, NUL (below any character of a name), the code.
+    # A text key costs less than a struct's (0.2 s on the 1M benchmark's fold).
+    tie = (
+        f"CASE WHEN stage IN ({shown}) THEN lpad(({latest} + {1 << 62})::VARCHAR, 20, '0') "
+        "|| carrier || chr(0) || coalesce(raw_code, status) END"
+    )
     # The latest status's rank, also for instants before 1970 (% keeps the sign).
     return f"""
     SELECT * EXCLUDE (keys, latest_reason),
@@ -209,7 +217,7 @@ def _fold_sql(events: FileRelation, *, keys: bool = True) -> str:
             min(CASE WHEN stage IN ({_ranks(REACHED_CUSTOMER)}) THEN moment END) AS reached,
             min(CASE WHEN stage = {STAGE_RANK[S.DELIVERED]} THEN moment END) AS delivered,
             max({latest}) AS latest,
-            arg_max_null(why, {latest}) FILTER (stage IN ({shown})) AS latest_reason,
+            arg_max_null(why, {tie}) FILTER (stage IN ({shown})) AS latest_reason,
             count(*) FILTER (bad) AS bad,
             {keys_sql} AS keys,
             bool_or(naive) AS naive,

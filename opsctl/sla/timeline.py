@@ -7,7 +7,7 @@ events in another order, or twice, gives the same timeline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from opsctl.tracking import TrackingEvent, TrackingStatus
@@ -67,15 +67,29 @@ class Timeline:
     latest_reason: str | None = None
     events: int = 0
     unmapped: int = 0
+    #: The carrier and code of the latest status's event: of two events at one instant
+    #: with one stage, the greater (carrier, code) gives the latest reason, as the state
+    #: store's fold and the DuckDB fold choose, whatever the order of the events.
+    latest_tie: tuple[str, str] = field(default=("", ""), compare=False, repr=False)
 
     def add(self, event: TrackingEvent) -> None:
         """Fold one event in."""
-        self.add_status(event.status, event.occurred_at, event.reason or event.description)
+        status, code = event.status, event.raw_code
+        if code is None:  # the event's code, as the state store keys it
+            code = status.value if status is not None else ""
+        reason = event.reason or event.description
+        self.add_status(status, event.occurred_at, reason, (event.carrier or "", code))
 
     def add_status(
-        self, status: TrackingStatus | None, at: datetime, reason: str | None = None
+        self,
+        status: TrackingStatus | None,
+        at: datetime,
+        reason: str | None = None,
+        tie: tuple[str, str] = ("", ""),
     ) -> None:
-        """Fold one event in, given its parts (the fast path for bulk loads)."""
+        """Fold one event in, given its parts (the fast path for bulk loads); ``tie`` is its
+        carrier and code (the raw code, else the status), which order events of one
+        instant and stage (see :attr:`latest_tie`)."""
         self.events += 1
         if self.first_event_at is None or at < self.first_event_at:
             self.first_event_at = at
@@ -102,9 +116,13 @@ class Timeline:
         if (
             latest_at is None
             or at > latest_at
-            or (at == latest_at and STAGE_RANK[status] >= STAGE_RANK[self.latest_status])
+            or (
+                at == latest_at
+                and (STAGE_RANK[status], tie) >= (STAGE_RANK[self.latest_status], self.latest_tie)  # type: ignore[index]
+            )
         ):
-            self.latest_status, self.latest_status_at, self.latest_reason = status, at, reason
+            self.latest_status, self.latest_status_at = status, at
+            self.latest_reason, self.latest_tie = reason, tie
 
 
 def fold(events: list[TrackingEvent] | tuple[TrackingEvent, ...]) -> Timeline:
