@@ -568,7 +568,9 @@ def in_flight(opsctl_env):
     return small_shop(opsctl_env, TRACK_FILES, TRACK_EVENTS)
 
 
-def test_shipments_surely_on_track_are_counted_in_sql_with_the_same_verdicts(in_flight, opsctl_run):
+def test_shipments_surely_on_track_are_counted_in_sql_with_the_same_verdicts(
+    in_flight, opsctl_run, monkeypatch
+):
     # T-1 (scanned at the cut), T-5 (promised by the 29th: not ended anywhere at 12:00 UTC
     # on the 28th) and T-8 (out for delivery); not T-2 (scanned a microsecond before the
     # cut), T-3 (EDD after the promise), T-4 (promised by today), T-6 (an exception),
@@ -587,6 +589,15 @@ def test_shipments_surely_on_track_are_counted_in_sql_with_the_same_verdicts(in_
     assert {verdicts[s] for s in ("T-1", "T-5", "T-8", "T-13")} == {"on_track"}
     assert (verdicts["T-2"], verdicts["T-12"]) == ("on_track", "stalled_in_transit")
     assert (verdicts["T-15"], verdicts["T-14"]) == ("on_track", "stalled_in_transit")
+    # With more locations than the SQL looks up, T-13 must meet the domestic bounds too.
+    most = bulk.MAX_ORIGINS_IN_SQL
+    monkeypatch.setattr(bulk, "MAX_ORIGINS_IN_SQL", 0)
+    settled_in_sql(
+        opsctl_run,
+        "sla: 4 shipments settled in SQL, 0 of them with their destination's deadline, "
+        "3 surely on track",
+    )
+    monkeypatch.setattr(bulk, "MAX_ORIGINS_IN_SQL", most)
     # Listing on-track shipments judges them too.
     on_track, _ = both(opsctl_run, *SETTLING, "--verdict", "on_track")
     assert ", 0 surely on track" in on_track.stderr
