@@ -76,6 +76,13 @@ class TrackingEvent:
     reason: str | None = None
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
+    @property
+    def code(self) -> str:
+        """The event's code in its natural key: its raw code, else its status."""
+        if self.raw_code is not None:
+            return self.raw_code
+        return self.status.value if self.status is not None else ""
+
 
 # -- code tables ----------------------------------------------------------------------
 

@@ -74,11 +74,9 @@ class Timeline:
 
     def add(self, event: TrackingEvent) -> None:
         """Fold one event in."""
-        status, code = event.status, event.raw_code
-        if code is None:  # the event's code, as the state store keys it
-            code = status.value if status is not None else ""
         reason = event.reason or event.description
-        self.add_status(status, event.occurred_at, reason, (event.carrier or "", code))
+        tie = (event.carrier or "", event.code)
+        self.add_status(event.status, event.occurred_at, reason, tie)
 
     def add_status(
         self,
@@ -116,13 +114,14 @@ class Timeline:
         if (
             latest_at is None
             or at > latest_at
-            or (
-                at == latest_at
-                and (STAGE_RANK[status], tie) >= (STAGE_RANK[self.latest_status], self.latest_tie)  # type: ignore[index]
-            )
+            or (at == latest_at and (STAGE_RANK[status], tie) >= self._latest_key())
         ):
             self.latest_status, self.latest_status_at = status, at
             self.latest_reason, self.latest_tie = reason, tie
+
+    def _latest_key(self) -> tuple[int, tuple[str, str]]:
+        """How the latest status's event orders among events at its instant."""
+        return STAGE_RANK[self.latest_status], self.latest_tie
 
 
 def fold(events: list[TrackingEvent] | tuple[TrackingEvent, ...]) -> Timeline:

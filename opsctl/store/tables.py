@@ -197,10 +197,6 @@ def _empty_for_none(name: str) -> Callable[[Any], str]:
     return lambda record: getter(record) or ""
 
 
-def _event_code(event: Any) -> str:
-    return event.raw_code if event.raw_code is not None else event.status.value
-
-
 def _table(schema: EntitySchema, **special: Any) -> Table:
     key = special.pop("key", schema.natural_key)
     derived = special.pop("derived", {})
@@ -216,7 +212,7 @@ TABLES: dict[str, Table] = {
         _table(
             schema,
             key=("carrier", "tracking_number", "occurred_at", "event_code"),
-            derived={"event_code": _event_code},
+            derived={"event_code": attrgetter("code")},
             empty_for_none=frozenset({"carrier"}),
         )
         if name == "tracking_events"
